@@ -1,0 +1,1 @@
+"""Provide composition: an issue's highlights as one exact thread per platform."""

@@ -1,0 +1,250 @@
+"""Provide :class:`Settings`: one place that resolves every setting.
+
+Precedence, highest first: a CLI option, the environment (real variables, then ``.env``),
+``bot.toml``, the built-in default. Secrets come only from the environment or ``.env``, never
+from ``bot.toml``, and are handed out one at a time by :meth:`Settings.secret`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ConfigError, MissingCredential
+from bot.timeutil import parse_duration
+
+PLATFORMS = ("x", "bluesky", "reddit")
+POST_PLATFORMS = ("x", "bluesky")
+
+#: Every secret the bot reads, so logs and output can be scrubbed of their values.
+SECRET_VARS = (
+    "X_BEARER_TOKEN",
+    "X_API_KEY",
+    "X_API_SECRET",
+    "X_ACCESS_TOKEN",
+    "X_ACCESS_TOKEN_SECRET",
+    "BLUESKY_APP_PASSWORD",
+    "REDDIT_CLIENT_SECRET",
+    "REDDIT_PASSWORD",
+)
+
+# name -> (environment variable or None, path in bot.toml, default)
+_FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any]] = {
+    "db": ("BOT_DB", ("bot", "db"), "ml4sci.db"),
+    "http_timeout": ("BOT_HTTP_TIMEOUT", ("bot", "http_timeout"), 20.0),
+    "newsletter_name": (None, ("newsletter", "name"), "ML4Sci"),
+    "newsletter_url": ("BOT_NEWSLETTER_URL", ("newsletter", "url"), "https://ml4sci.substack.com"),
+    "feed_url": ("BOT_FEED_URL", ("newsletter", "feed_url"), None),
+    "subscribe_url": (None, ("newsletter", "subscribe_url"), None),
+    "highlights": (None, ("compose", "highlights"), 5),
+    "numbering": (None, ("compose", "numbering"), True),
+    "langs": (None, ("compose", "langs"), ["en"]),
+    "platforms": ("BOT_PLATFORMS", ("post", "platforms"), ["x", "bluesky"]),
+    "review_delay": (None, ("post", "review_delay"), "30m"),
+    "x_api_base_url": ("X_API_BASE_URL", ("endpoints", "x_api_base_url"), "https://api.x.com"),
+    "reddit_base_url": ("REDDIT_BASE_URL", ("endpoints", "reddit_base_url"), None),
+    "bluesky_pds_url": ("BLUESKY_PDS_URL", ("endpoints", "bluesky_pds_url"), "https://bsky.social"),
+    "bluesky_appview_url": ("BLUESKY_APPVIEW_URL", ("endpoints", "bluesky_appview_url"), None),
+}
+
+_SOURCE_KINDS = {
+    "x": ("search", "account"),
+    "bluesky": ("search", "account", "feed", "list"),
+    "reddit": ("subreddit",),
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One thing to harvest, as declared under ``[[sources]]`` in ``bot.toml``."""
+
+    name: str
+    platform: str
+    kind: str
+    target: str
+    interval: dt.timedelta = dt.timedelta(hours=1)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build with :func:`load`."""
+
+    values: Mapping[str, Any]
+    env: Mapping[str, str]
+    sources: tuple[Source, ...] = ()
+    config_path: Path | None = None
+    keywords: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.values["db"])
+
+    @property
+    def review_delay_td(self) -> dt.timedelta:
+        return parse_duration(self.values["review_delay"], name="post.review_delay")
+
+    def secret(self, variable: str, *, purpose: str) -> str:
+        """Return a secret's value, or raise a one-line error naming the variable."""
+        value = self.env.get(variable, "").strip()
+        if not value:
+            raise MissingCredential(variable, purpose)
+        return value
+
+    def optional(self, variable: str) -> str | None:
+        """Return a non-secret environment value (a handle, a user agent) or None."""
+        value = self.env.get(variable, "").strip()
+        return value or None
+
+    def secret_values(self) -> list[str]:
+        """Every secret value that is set, for scrubbing output and logs."""
+        return [self.env[v] for v in SECRET_VARS if self.env.get(v, "").strip()]
+
+    def source(self, name: str) -> Source:
+        for src in self.sources:
+            if src.name == name:
+                return src
+        known = ", ".join(s.name for s in self.sources) or "none configured"
+        raise ConfigError(f"unknown source {name!r} (known: {known})")
+
+
+def load(
+    config: str | Path | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    dotenv: str | Path | None = ".env",
+) -> Settings:
+    """Resolve settings from CLI ``overrides``, the environment, ``bot.toml`` and defaults."""
+    env = _environment(environ, dotenv)
+    path = _config_path(config, env)
+    data = _read_toml(path) if path else {}
+    values: dict[str, Any] = {}
+    for name, (variable, toml_path, default) in _FIELDS.items():
+        value = default
+        found = _dig(data, toml_path)
+        if found is not None:
+            value = found
+        if variable and env.get(variable, "").strip():
+            value = env[variable].strip()
+        if overrides and overrides.get(name) is not None:
+            value = overrides[name]
+        values[name] = value
+    _normalise(values)
+    return Settings(
+        values=values,
+        env=env,
+        sources=_sources(data.get("sources", [])),
+        config_path=path,
+        keywords=tuple(_dig(data, ("digest", "keywords")) or ()),
+        raw=data,
+    )
+
+
+def _environment(environ: Mapping[str, str] | None, dotenv: str | Path | None) -> dict[str, str]:
+    env: dict[str, str] = {}
+    if dotenv and Path(dotenv).is_file():
+        from dotenv import dotenv_values
+
+        env.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    env.update(os.environ if environ is None else environ)
+    return env
+
+
+def _config_path(config: str | Path | None, env: Mapping[str, str]) -> Path | None:
+    if config:
+        path = Path(config)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        return path
+    if env.get("BOT_CONFIG"):
+        path = Path(env["BOT_CONFIG"])
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path} (from BOT_CONFIG)")
+        return path
+    default = Path("bot.toml")
+    return default if default.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _dig(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = data
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _normalise(values: dict[str, Any]) -> None:
+    if isinstance(values["platforms"], str):
+        values["platforms"] = [p.strip() for p in values["platforms"].split(",") if p.strip()]
+    for platform in values["platforms"]:
+        if platform not in POST_PLATFORMS:
+            raise ConfigError(f"unknown platform {platform!r} in post.platforms (use x, bluesky)")
+    try:
+        values["http_timeout"] = float(values["http_timeout"])
+        values["highlights"] = int(values["highlights"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"invalid number in settings: {exc}") from None
+    if isinstance(values["numbering"], str):
+        values["numbering"] = values["numbering"].lower() in ("1", "true", "yes", "on")
+    parse_duration(values["review_delay"], name="post.review_delay")
+
+
+def _sources(entries: Any) -> tuple[Source, ...]:
+    if not isinstance(entries, list):
+        raise ConfigError("[[sources]] in bot.toml must be an array of tables")
+    sources: list[Source] = []
+    for index, entry in enumerate(entries, 1):
+        where = f"source #{index}"
+        name = entry.get("name")
+        if not name:
+            raise ConfigError(f"{where} in bot.toml has no name")
+        platform = entry.get("platform")
+        if platform not in _SOURCE_KINDS:
+            raise ConfigError(
+                f"source {name!r}: unknown platform {platform!r} (use x, bluesky or reddit)"
+            )
+        kinds = [k for k in _SOURCE_KINDS[platform] if entry.get(k)]
+        if len(kinds) != 1 and not (platform == "reddit" and "subreddit" in kinds):
+            wanted = " or ".join(_SOURCE_KINDS[platform])
+            raise ConfigError(f"source {name!r}: give exactly one of {wanted}")
+        kind = kinds[0] if platform != "reddit" else "subreddit"
+        options = {
+            k: v for k, v in entry.items() if k not in ("name", "platform", "interval", kind)
+        }
+        sources.append(
+            Source(
+                name=name,
+                platform=platform,
+                kind=kind,
+                target=str(entry[kind]),
+                interval=parse_duration(entry.get("interval", "1h"), name=f"{name}.interval"),
+                options=options,
+            )
+        )
+    names = [s.name for s in sources]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"duplicate source names in bot.toml: {', '.join(dupes)}")
+    return tuple(sources)
