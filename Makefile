@@ -1,0 +1,28 @@
+# The two quickstart commands (see README):
+#   make preview   # the main job, offline: the sample issue's threads for X and Bluesky
+#   make test      # every test, with the local Bluesky network started for the integration tests
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: preview test bench clean-network
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,datasette]'
+	touch $(STAMP)
+
+preview: $(STAMP)
+	$(BIN)/bot preview examples/ml4sci-33.txt
+
+test: $(STAMP)
+	tests/run.sh
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean-network:
+	tests/atproto_network/stop.sh || true
+	rm -rf .atproto-network

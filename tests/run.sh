@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run the whole test suite: start the local Bluesky network (PLC + PDS + AppView on
+# 127.0.0.1; installed on first use), run pytest, stop what this script started.
+# Extra arguments go to pytest:  tests/run.sh -k bluesky -x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PDS_HOME=${PDS_HOME:-"$PWD/.atproto-network"}
+started=0
+if ! tests/atproto_network/start.sh --check >/dev/null 2>&1; then
+  tests/atproto_network/start.sh
+  started=1
+fi
+. "$PDS_HOME/env.sh"
+stop() { if [ "$started" = 1 ]; then tests/atproto_network/stop.sh || true; fi; }
+trap stop EXIT
+.venv/bin/python -m pytest "$@"

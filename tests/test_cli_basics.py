@@ -1,0 +1,54 @@
+"""The CLI starts fast, reports its version, and turns errors into one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from bot import __version__
+
+HEAVY = ("tweepy", "praw", "atproto", "feedparser", "bs4", "apscheduler", "sqlalchemy", "twitter_text")
+
+
+def test_version(cli_run):
+    result = cli_run("--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"bot, version {__version__}"
+
+
+def test_help_imports_no_platform_sdk():
+    code = (
+        "import sys, json\n"
+        "from bot.cli import main\n"
+        "sys.argv = ['bot', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert loaded == [], f"bot --help imported {loaded}"
+    assert "Usage: bot" in out.stdout
+
+
+def test_unknown_command_is_one_line_error(cli_run):
+    result = cli_run("no-such-command")
+    assert result.exit_code == 2
+    assert "No such command" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_config_is_one_line_error(cli_run, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[newsletter\nname = 1\n")
+    result = cli_run("--config", str(bad), "migrate")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "is not valid TOML" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_missing_config_file_is_one_line_error(cli_run, tmp_path):
+    result = cli_run("--config", str(tmp_path / "absent.toml"), "migrate")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: config file not found: {tmp_path / 'absent.toml'}"
