@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands.db import db_group as migrate
+from bot.commands.migrate import migrate
+from bot.commands.preview import preview
 
-COMMANDS = [migrate]
+COMMANDS = [migrate, preview]

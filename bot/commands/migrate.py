@@ -7,7 +7,7 @@ import click
 
 @click.command(name="migrate")
 @click.pass_obj
-def db_group(app) -> None:
+def migrate(app) -> None:
     """Create or upgrade the database schema and list the applied migrations.
 
     Every command migrates on open; this one shows what the database holds.

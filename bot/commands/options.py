@@ -1,0 +1,50 @@
+"""Provide the options ``bot preview`` and ``bot post`` share, so they choose the same thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from bot.errors import BotError
+
+
+def issue_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--platform``, ``--pick``, ``--highlights`` and ``--url``."""
+    for option in reversed(
+        [
+            click.option(
+                "--platform", type=click.Choice(["x", "bluesky"]), multiple=True,
+                help="Only this platform (repeatable; default: [post].platforms).",
+            ),
+            click.option(
+                "--pick", multiple=True, metavar="N[,N...]",
+                help="Use these items (by their index in the issue) as highlights, in this order.",
+            ),
+            click.option(
+                "--highlights", type=click.IntRange(0, 25), default=None,
+                help="How many highlight posts (default: [compose].highlights).",
+            ),
+            click.option(
+                "--url", default=None,
+                help="The issue's canonical URL, for files that do not carry one.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def parse_pick(values: tuple[str, ...]) -> list[int] | None:
+    """``--pick 3 --pick 5,7`` → ``[3, 5, 7]``."""
+    picked: list[int] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit() or int(part) < 1:
+                raise BotError(f"--pick takes item numbers (1, 2, ...), not {part!r}")
+            picked.append(int(part))
+    return picked or None

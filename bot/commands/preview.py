@@ -1,0 +1,55 @@
+"""Provide ``bot preview``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bot.commands.options import issue_options, parse_pick
+
+
+@click.command()
+@click.argument("source", required=False)
+@issue_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+    help="text for the terminal, json for tools, html for a page of cards.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+    help="Where --format html writes its page (default: preview.html; '-' for stdout).",
+)
+@click.pass_obj
+def preview(app, source, platform, pick, highlights, url, fmt, output) -> None:
+    """Show exactly what would be posted for an issue, post by post, with lengths.
+
+    SOURCE is a file (text, Markdown, HTML, feed XML, Substack JSON) or a URL; without it,
+    the newest issue in the database, else the configured feed. A file needs no
+    credentials and no network.
+
+    Example:
+
+        bot preview examples/ml4sci-33.txt --platform bluesky --format json
+    """
+    from bot import preview as render
+    from bot.compose.plan import plan_threads
+    from bot.resolve import resolve_issue
+
+    issue = resolve_issue(app, source, url=url)
+    threads = plan_threads(
+        issue, app.settings, platforms=platform or None, pick=parse_pick(pick), count=highlights
+    )
+    if fmt == "json":
+        click.echo(render.to_json(issue, threads))
+    elif fmt == "html":
+        page = render.to_html(issue, threads)
+        if output == "-":
+            click.echo(page)
+        else:
+            path = Path(output or "preview.html")
+            path.write_text(page, encoding="utf-8")
+            click.echo(f"wrote {path} ({sum(len(t.posts) for t in threads.values())} posts)")
+    else:
+        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty()), nl=False)
