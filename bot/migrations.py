@@ -34,3 +34,55 @@ def issues(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS issues_url ON issues(url);
         """
     )
+
+
+@migrations(name="0003_outbox")
+def outbox(db: Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS outbox (
+            id INTEGER PRIMARY KEY,
+            issue_key TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            account TEXT NOT NULL,
+            position INTEGER NOT NULL,     -- 0-based place in the thread
+            role TEXT NOT NULL,
+            text TEXT NOT NULL,            -- exactly what is sent
+            facets TEXT,                   -- JSON, app.bsky.richtext.facet shape
+            card TEXT,                     -- JSON link card (Bluesky)
+            langs TEXT,                    -- JSON list
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'sending', 'sent', 'unknown', 'failed')),
+            remote_id TEXT,                -- X tweet id
+            remote_uri TEXT,               -- Bluesky at:// URI
+            remote_cid TEXT,               -- Bluesky record CID
+            remote_url TEXT,               -- a link a person can open
+            rkey TEXT,                     -- Bluesky record key, chosen before the write
+            record TEXT,                   -- JSON Bluesky record, fixed before the write
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (issue_key, platform, account, position)
+        );
+        CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state);
+        CREATE TABLE IF NOT EXISTS outbox_events (
+            id INTEGER PRIMARY KEY,
+            outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+            from_state TEXT,
+            to_state TEXT NOT NULL,
+            at TEXT NOT NULL,
+            detail TEXT
+        );
+        CREATE TABLE IF NOT EXISTS leases (
+            issue_key TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            holder TEXT NOT NULL,          -- host:pid:token
+            acquired_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            PRIMARY KEY (issue_key, platform)
+        );
+        """
+    )
