@@ -69,8 +69,12 @@ def immediate(db: Database) -> Iterator[Database]:
 
     ``Database.atomic()`` uses a deferred BEGIN; a read-then-write (a lease, a state
     transition) needs the lock first so two processes cannot both read the old state.
-    Nested ``db.atomic()`` blocks inside become savepoints.
+    Inside an open transaction this is a savepoint, so such blocks nest.
     """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db

@@ -84,5 +84,14 @@ def outbox(db: Database) -> None:
             expires_at TEXT NOT NULL,
             PRIMARY KEY (issue_key, platform)
         );
+        -- A logged-in session (Bluesky's exported session string), reused instead of logging
+        -- in on every run; createSession is rate limited. Never the account's password.
+        CREATE TABLE IF NOT EXISTS sessions (
+            platform TEXT NOT NULL,
+            account TEXT NOT NULL,
+            session TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, account)
+        );
         """
     )
