@@ -100,8 +100,11 @@ class BlueskyPublisher:
         return self.client()._session.did
 
     # -- posting ---------------------------------------------------------------------------
-    def publish(self, posts: Sequence[OutboxPost]) -> list[OutboxPost]:
-        """Bring one recorded thread to ``sent``; return its rows as they end up."""
+    def publish(self, posts: Sequence[OutboxPost], *, renew: Any = None) -> list[OutboxPost]:
+        """Bring one recorded thread to ``sent``; return its rows as they end up.
+
+        One write carries the whole thread, so there is no lease to ``renew`` between posts.
+        """
         if not posts:
             return []
         key = (posts[0].issue_key, posts[0].platform, posts[0].account)

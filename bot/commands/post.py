@@ -1,0 +1,59 @@
+"""Provide ``bot post``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from bot.commands.options import issue_options, parse_pick
+
+
+@click.command()
+@click.argument("source", required=False)
+@issue_options
+@click.option("--dry-run", is_flag=True, help="Print exactly what bot preview prints; touch no network.")
+@click.option("--yes", "-y", is_flag=True, help="Post without asking for confirmation.")
+@click.pass_obj
+def post(app, source, platform, pick, highlights, url, dry_run, yes) -> None:
+    """Post an issue's thread to X and Bluesky, exactly once, and print the links.
+
+    Composes with the same code as bot preview, records the thread in the outbox, then
+    posts. Running it again posts nothing new; after a crash or a rate limit it resumes
+    where the thread stopped. Without --yes it shows the preview and asks first.
+
+    Example:
+
+        bot post https://ml4sci.substack.com/feed --platform bluesky --yes
+    """
+    from bot import preview as render
+    from bot.compose.plan import plan_threads
+    from bot.publish.service import PostingFailed, build_publisher, post_threads
+    from bot.resolve import resolve_issue
+
+    issue = resolve_issue(app, source, url=url)
+    threads = plan_threads(
+        issue, app.settings, platforms=platform or None, pick=parse_pick(pick), count=highlights
+    )
+    if dry_run:
+        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty()), nl=False)
+        return
+    publishers = {name: build_publisher(name, app.settings, app.db) for name in threads}
+    if not yes:
+        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty()), nl=False)
+        if not sys.stdin.isatty():
+            raise click.ClickException(
+                "refusing to post without confirmation: run on a terminal, or pass --yes"
+            )
+        click.confirm(f"Post {len(threads)} thread(s) now?", abort=True)
+    results = post_threads(app.db, issue, threads, publishers=publishers)
+    for result in results:
+        sent = sum(1 for p in result.posts if p.state == "sent")
+        state = "posted" if result.done else "incomplete"
+        click.echo(
+            f"{result.platform}: {state} {sent}/{len(result.posts)}"
+            f" ({result.sent_now} new, {result.requests} requests) {result.url or ''}".rstrip()
+        )
+    failed = [r for r in results if r.error or not r.done]
+    if failed:
+        raise PostingFailed("; ".join(f"{r.platform}: {r.error or 'not finished'}" for r in failed))

@@ -1,0 +1,135 @@
+"""Provide :func:`post_threads`: record each thread in the outbox and bring it to ``sent``.
+
+The same function serves ``bot post`` and ``bot run``. Each platform is independent: a
+rate limit on X does not stop the Bluesky thread; every failure is reported at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlite_utils import Database
+
+from bot.compose.model import Thread
+from bot.errors import BotError
+from bot.newsletter.model import Issue
+from bot.publish.lease import Lease
+from bot.publish.outbox import OutboxPost, record_thread, thread_posts
+from bot.settings import Settings
+from bot.timeutil import Clock, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class Publisher(Protocol):
+    platform: str
+
+    @property
+    def account(self) -> str: ...
+
+    @property
+    def requests(self) -> int: ...
+
+    def publish(self, posts: list[OutboxPost], *, renew: Any = None) -> list[OutboxPost]: ...
+
+
+@dataclass(frozen=True)
+class PostResult:
+    platform: str
+    posts: list[OutboxPost]
+    sent_now: int
+    requests: int
+    error: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return bool(self.posts) and all(p.state == "sent" for p in self.posts)
+
+    @property
+    def url(self) -> str | None:
+        return self.posts[0].remote_url if self.posts and self.posts[0].state == "sent" else None
+
+
+class PostingFailed(BotError):
+    """At least one platform's thread is not (yet) fully posted."""
+
+
+def build_publisher(platform: str, settings: Settings, db: Database, *, clock: Clock = utcnow) -> Publisher:
+    """The publisher for a platform, with its credentials from the environment."""
+    if platform == "x":
+        from bot.publish.x import XPublisher
+
+        purpose = "posting to X"
+        return XPublisher(
+            db=db,
+            consumer_key=settings.secret("X_API_KEY", purpose=purpose),
+            consumer_secret=settings.secret("X_API_SECRET", purpose=purpose),
+            access_token=settings.secret("X_ACCESS_TOKEN", purpose=purpose),
+            access_token_secret=settings.secret("X_ACCESS_TOKEN_SECRET", purpose=purpose),
+            base_url=settings.x_api_base_url,
+            timeout=settings.http_timeout,
+            clock=clock,
+        )
+    if platform == "bluesky":
+        from bot.errors import MissingCredential
+        from bot.publish.bluesky import BlueskyPublisher
+
+        handle = settings.optional("BLUESKY_HANDLE")
+        if not handle:
+            raise MissingCredential("BLUESKY_HANDLE", "posting to Bluesky")
+        return BlueskyPublisher(
+            db=db,
+            pds_url=settings.bluesky_pds_url,
+            handle=handle,
+            password=settings.secret("BLUESKY_APP_PASSWORD", purpose="posting to Bluesky"),
+            timeout=settings.http_timeout,
+            clock=clock,
+        )
+    raise BotError(f"unknown platform {platform!r} (use x or bluesky)")
+
+
+def post_threads(
+    db: Database,
+    issue: Issue,
+    threads: Mapping[str, Thread],
+    *,
+    publishers: Mapping[str, Publisher],
+    clock: Clock = utcnow,
+) -> list[PostResult]:
+    """Post every platform's thread exactly once; never raises for one platform's failure."""
+    from bot.newsletter.store import save_issue
+
+    save_issue(db, issue)
+    results = []
+    for platform, thread in threads.items():
+        publisher = publishers[platform]
+        try:
+            results.append(_post_one(db, thread, publisher, clock=clock))
+        except BotError as exc:
+            log.warning("%s: %s", platform, exc)
+            posts = _current(db, thread, publisher)
+            results.append(PostResult(platform, posts, 0, publisher.requests, error=str(exc)))
+    return results
+
+
+def _current(db: Database, thread: Thread, publisher: Publisher) -> list[OutboxPost]:
+    try:
+        return thread_posts(db, thread.issue_key, thread.platform, publisher.account)
+    except Exception:  # the account itself could not be determined
+        return []
+
+
+def _post_one(db: Database, thread: Thread, publisher: Publisher, *, clock: Clock) -> PostResult:
+    account = publisher.account
+    posts = record_thread(db, thread, account=account, clock=clock)
+    before = sum(1 for p in posts if p.state == "sent")
+    if before == len(posts):
+        return PostResult(thread.platform, posts, 0, publisher.requests)
+    with Lease(db, thread.issue_key, thread.platform, clock=clock) as lease:
+        posts = thread_posts(db, thread.issue_key, thread.platform, account)  # under the lease
+        posts = publisher.publish(posts, renew=lease.renew)
+    sent_now = sum(1 for p in posts if p.state == "sent") - before
+    return PostResult(thread.platform, posts, sent_now, publisher.requests)
