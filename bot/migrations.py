@@ -36,6 +36,14 @@ def issues(db: Database) -> None:
     )
 
 
+@migrations(name="0002_harvest")
+def harvest(db: Database) -> None:
+    # posts, authors, threads, links, harvest_state, harvest_runs, their FTS and triggers.
+    from collectors.store import create_schema
+
+    create_schema(db)
+
+
 @migrations(name="0003_outbox")
 def outbox(db: Database) -> None:
     run_script(

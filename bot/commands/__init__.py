@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from bot.commands.harvest import harvest
 from bot.commands.migrate import migrate
 from bot.commands.post import post
 from bot.commands.preview import preview
+from bot.commands.search import search
 from bot.commands.status import status
+from bot.commands.thread import thread
 
-COMMANDS = [migrate, preview, post, status]
+COMMANDS = [migrate, preview, post, status, harvest, thread, search]

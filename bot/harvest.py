@@ -1,0 +1,287 @@
+"""Provide the harvest pipeline: sources -> collectors -> store, one result per source.
+
+``harvest`` runs each selected source's fetch -> transform -> save loop and records a
+``harvest_runs`` row; a source that hits a rate limit stops cleanly (its pages and state are
+kept) and says when to try again, and the other sources still run. ``load_file`` replays a
+saved API body through the same transform and save; ``fetch_thread`` saves one whole thread.
+Platforms live in a registry; each collector module is imported only when it is used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.errors import BotError, ConfigError, InputError, MissingCredential
+from bot.settings import PLATFORMS, Settings, Source
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REDDIT_AGENT = "python:ml4sci-bot:0.1 (harvest; set REDDIT_USER_AGENT)"
+_BSKY_REF = re.compile(r"^(at://\S+|https?://(www\.)?bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+/?)$", re.I)
+
+
+@dataclass
+class SourceResult:
+    """What one source's run did; the CLI prints one table row per result."""
+
+    source: str
+    platform: str
+    pages: int = 0
+    posts_seen: int = 0
+    posts_new: int = 0
+    requests: int = 0
+    skipped: int = 0
+    status: str = "ok"  # ok, rate-limited, error, interrupted
+    message: str = ""
+    retry_at: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[SourceResult], None]
+
+
+# -- the platform registry -------------------------------------------------------------------
+def _make_x(settings: Settings, db: Database, policy: Any) -> Any:
+    from collectors.x import XCollector
+
+    return XCollector(
+        bearer_token=settings.secret("X_BEARER_TOKEN", purpose="X harvest"),
+        base_url=settings.x_api_base_url,
+        timeout=settings.http_timeout,
+        policy=policy,
+    )
+
+
+def _make_reddit(settings: Settings, db: Database, policy: Any) -> Any:
+    from collectors.reddit import RedditCollector
+
+    return RedditCollector(
+        client_id=settings.secret("REDDIT_CLIENT_ID", purpose="Reddit harvest"),
+        client_secret=settings.secret("REDDIT_CLIENT_SECRET", purpose="Reddit harvest"),
+        user_agent=settings.optional("REDDIT_USER_AGENT") or DEFAULT_REDDIT_AGENT,
+        base_url=settings.reddit_base_url,
+        timeout=settings.http_timeout,
+        policy=policy,
+    )
+
+
+def _make_bluesky(settings: Settings, db: Database, policy: Any) -> Any:
+    bluesky = _bluesky_module()
+    from bot.sessions import load_session, save_session
+
+    handle = settings.optional("BLUESKY_HANDLE")
+    if not handle:
+        raise MissingCredential("BLUESKY_HANDLE", "Bluesky harvest")
+    password = settings.secret("BLUESKY_APP_PASSWORD", purpose="Bluesky harvest")
+    return bluesky.BlueskyCollector(
+        pds_url=settings.bluesky_pds_url,
+        appview_url=settings.bluesky_appview_url,
+        handle=handle,
+        password=password,
+        session=load_session(db, "bluesky", handle),
+        on_session=lambda text: save_session(db, "bluesky", handle, text),
+        timeout=settings.http_timeout,
+    )
+
+
+COLLECTORS: dict[str, Callable[[Settings, Database, Any], Any]] = {
+    "x": _make_x,
+    "bluesky": _make_bluesky,
+    "reddit": _make_reddit,
+}
+
+
+def make_collector(platform: str, settings: Settings, db: Database, *, policy: Any = None) -> Any:
+    """Build a platform's collector from settings; a missing credential is a one-line error."""
+    from collectors.ratelimit import Policy
+
+    if platform not in COLLECTORS:
+        raise ConfigError(f"unknown platform {platform!r} (use {', '.join(PLATFORMS)})")
+    return COLLECTORS[platform](settings, db, policy or Policy())
+
+
+def transformer(platform: str, settings: Settings) -> Callable[[Any], Any]:
+    """The pure body -> rows function of a platform, with no credentials needed."""
+    if platform == "x":
+        from collectors.x import to_rows
+
+        return to_rows
+    if platform == "reddit":
+        from collectors.reddit import to_rows
+
+        return to_rows
+    if platform == "bluesky":
+        bluesky = _bluesky_module()
+        if hasattr(bluesky, "to_rows"):
+            return bluesky.to_rows
+        collector = bluesky.BlueskyCollector(
+            pds_url=settings.bluesky_pds_url, appview_url=settings.bluesky_appview_url,
+            handle="", password="",
+        )
+        return collector.to_rows
+    raise ConfigError(f"unknown platform {platform!r} (use {', '.join(PLATFORMS)})")
+
+
+def _bluesky_module() -> Any:
+    try:
+        from collectors import bluesky
+    except ImportError as exc:
+        raise BotError(f"Bluesky harvesting is unavailable: {exc}") from None
+    return bluesky
+
+
+# -- harvesting sources --------------------------------------------------------------------
+def select_sources(settings: Settings, names: Iterable[str] = (), platform: str | None = None) -> list[Source]:
+    """The sources to run: the named ones (each must exist), else all, filtered by platform."""
+    names = list(names)
+    sources = [settings.source(name) for name in names] if names else list(settings.sources)
+    if platform:
+        sources = [s for s in sources if s.platform == platform]
+    if not sources:
+        where = f" for platform {platform}" if platform else ""
+        raise ConfigError(f"no sources to harvest{where}: add [[sources]] to bot.toml")
+    return sources
+
+
+def harvest(
+    settings: Settings,
+    db: Database,
+    *,
+    names: Iterable[str] = (),
+    platform: str | None = None,
+    policy: Any = None,
+    progress: Progress | None = None,
+) -> list[SourceResult]:
+    """Run each selected source; credentials are checked for every platform before any request."""
+    from collectors.ratelimit import Policy
+
+    sources = select_sources(settings, names, platform)
+    policy = policy or Policy()
+    collectors = {p: make_collector(p, settings, db, policy=policy) for p in dict.fromkeys(s.platform for s in sources)}
+    return [run_source(db, collectors[s.platform], s, progress=progress) for s in sources]
+
+
+def run_source(db: Database, collector: Any, source: Source, *, progress: Progress | None = None) -> SourceResult:
+    """Fetch, transform and save one source page by page, recording the run."""
+    from collectors.base import RateLimited
+    from collectors.http import CollectorError
+    from collectors.store import finish_run, load_state, save_page, start_run
+
+    result = SourceResult(source.name, source.platform)
+    run_id = start_run(db, source=source.name, platform=source.platform)
+    try:
+        for page in collector.fetch(source, load_state(db, source.name)):
+            rows = collector.to_rows(page.raw)
+            saved = save_page(db, rows, source=source.name, state=page.state, platform=source.platform)
+            _count(result, page.requests, saved, rows.skipped)
+            if progress:
+                progress(result)
+    except RateLimited as exc:
+        result.status, result.message, result.retry_at = "rate-limited", str(exc), exc.retry_at
+    except CollectorError as exc:
+        result.status, result.message = "error", str(exc)
+    except BotError as exc:
+        result.status, result.message = "error", str(exc)
+    except Exception as exc:  # one source's bug or surprise must not stop the others
+        log.debug("harvest of %s failed", source.name, exc_info=True)
+        result.status, result.message = "error", f"unexpected {type(exc).__name__}: {exc}"
+    except BaseException:
+        result.status = "interrupted"
+        raise
+    finally:
+        _finish(db, run_id, result, finish_run)
+    return result
+
+
+def _count(result: SourceResult, requests: int, saved: Any, skipped: list[str]) -> None:
+    result.pages += 1
+    result.requests += requests
+    result.posts_seen += saved.posts_seen
+    result.posts_new += saved.posts_new
+    result.skipped += saved.skipped
+    for warning in skipped:
+        log.warning("%s: %s", result.source, warning)
+    result.warnings.extend(skipped)
+
+
+def _finish(db: Database, run_id: int, result: SourceResult, finish_run: Callable[..., None]) -> None:
+    finish_run(
+        db, run_id, status=result.status, pages=result.pages, posts_seen=result.posts_seen,
+        posts_new=result.posts_new, requests=result.requests, skipped=result.skipped,
+        errors=int(result.status == "error"), message=result.message or None, retry_at=result.retry_at,
+    )
+
+
+# -- saved bodies and single threads ---------------------------------------------------------
+def load_file(settings: Settings, db: Database, *, platform: str, path: str | Path) -> SourceResult:
+    """Run a saved API response body through the platform's transform and save."""
+    from collectors.store import finish_run, save_page, start_run
+
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not JSON: {exc}") from None
+    to_rows = transformer(platform, settings)
+    result = SourceResult(f"load:{path.name}", platform)
+    run_id = start_run(db, source=result.source, platform=platform)
+    try:
+        rows = to_rows(raw)
+        if not rows.posts and rows.skipped:
+            raise InputError(f"{path}: no {platform} posts in it ({rows.skipped[0]})")
+        saved = save_page(db, rows, source=None, state=None, platform=platform)
+        _count(result, 0, saved, rows.skipped)
+    except BaseException as exc:
+        result.status, result.message = "error", str(exc)
+        raise
+    finally:
+        _finish(db, run_id, result, finish_run)
+    return result
+
+
+def thread_platform(ref: str) -> str:
+    """Which platform a thread URL (or at:// URI) belongs to, or a one-line error."""
+    from collectors import reddit, x
+
+    ref = ref.strip()
+    if x.parse_ref(ref):
+        return "x"
+    if reddit.parse_ref(ref):
+        return "reddit"
+    if _BSKY_REF.match(ref):
+        return "bluesky"
+    raise InputError(
+        f"cannot recognise {ref!r}: give an X status URL, a bsky.app post URL or at:// URI, "
+        "or a Reddit comments URL"
+    )
+
+
+def fetch_thread(settings: Settings, db: Database, ref: str, *, policy: Any = None) -> tuple[str, Any]:
+    """Fetch one whole thread, save it, and return (platform, its rows)."""
+    from collectors.base import RateLimited, Rows
+    from collectors.http import CollectorError
+    from collectors.store import save_page
+
+    platform = thread_platform(ref)
+    collector = make_collector(platform, settings, db, policy=policy)
+    everything = Rows()
+    try:
+        for page in collector.fetch_thread(ref.strip()):
+            rows = collector.to_rows(page.raw)
+            save_page(db, rows, source=None, state=None, platform=platform)
+            everything.extend(rows)
+    except (RateLimited, CollectorError) as exc:
+        raise BotError(str(exc)) from None
+    for warning in everything.skipped:
+        log.warning("%s", warning)
+    return platform, everything

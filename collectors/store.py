@@ -1,0 +1,315 @@
+"""Provide the harvest tables and :func:`save_page`, which writes one page of rows atomically.
+
+``save_page`` upserts a page's posts, authors, threads and links and only then advances the
+source's harvest state, all in one transaction: a run killed at any moment leaves the
+database at a page boundary, and the next run resumes from the last state that was saved.
+Thread counts (posts, replies, likes, first and last post) are derived from the posts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from collectors.base import Rows
+from collectors.ratelimit import utc_iso
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    id TEXT PRIMARY KEY,            -- platform-qualified: x:146..., bsky:at://..., reddit:t1_...
+    platform TEXT NOT NULL,
+    thread_id TEXT,
+    parent_id TEXT,
+    author_id TEXT,
+    text TEXT,
+    created_at TEXT,
+    url TEXT,
+    like_count INTEGER,
+    repost_count INTEGER,
+    reply_count INTEGER,
+    quote_count INTEGER,
+    raw TEXT                        -- the item's JSON as the API returned it
+);
+CREATE INDEX IF NOT EXISTS posts_thread ON posts(thread_id);
+CREATE INDEX IF NOT EXISTS posts_author ON posts(author_id);
+CREATE INDEX IF NOT EXISTS posts_created ON posts(created_at);
+CREATE TABLE IF NOT EXISTS authors (
+    id TEXT PRIMARY KEY,
+    platform TEXT NOT NULL,
+    handle TEXT,
+    display_name TEXT,
+    description TEXT,
+    followers_count INTEGER,
+    url TEXT,
+    raw TEXT
+);
+CREATE INDEX IF NOT EXISTS authors_handle ON authors(platform, handle);
+CREATE TABLE IF NOT EXISTS threads (
+    id TEXT PRIMARY KEY,
+    platform TEXT NOT NULL,
+    root_post_id TEXT,
+    author_id TEXT,
+    title TEXT,                     -- a Reddit title, else the root post's first line
+    url TEXT,
+    post_count INTEGER NOT NULL DEFAULT 0,
+    reply_count INTEGER NOT NULL DEFAULT 0,
+    like_count INTEGER NOT NULL DEFAULT 0,
+    first_post_at TEXT,             -- earliest created_at among the posts we hold
+    last_post_at TEXT,              -- latest created_at among the posts we hold
+    first_seen_at TEXT,             -- when a harvest first saw the thread
+    last_seen_at TEXT               -- when a harvest last saw it
+);
+CREATE INDEX IF NOT EXISTS threads_last_post ON threads(last_post_at);
+CREATE TABLE IF NOT EXISTS links (
+    post_id TEXT NOT NULL,
+    url TEXT NOT NULL,              -- expanded
+    domain TEXT NOT NULL,           -- without www.: arxiv.org, doi.org, github.com ...
+    PRIMARY KEY (post_id, url)
+);
+CREATE INDEX IF NOT EXISTS links_domain ON links(domain);
+CREATE INDEX IF NOT EXISTS links_url ON links(url);
+CREATE TABLE IF NOT EXISTS harvest_state (
+    source TEXT PRIMARY KEY,        -- the [[sources]] name
+    platform TEXT,
+    state TEXT NOT NULL,            -- JSON: since_id, cursor, newest time ...
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS harvest_runs (
+    id INTEGER PRIMARY KEY,
+    source TEXT,
+    platform TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running',  -- running, ok, rate-limited, error, interrupted
+    pages INTEGER NOT NULL DEFAULT 0,
+    posts_seen INTEGER NOT NULL DEFAULT 0,
+    posts_new INTEGER NOT NULL DEFAULT 0,
+    requests INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    message TEXT,
+    retry_at TEXT,
+    host TEXT,
+    pid INTEGER
+);
+CREATE INDEX IF NOT EXISTS harvest_runs_source ON harvest_runs(source, started_at);
+CREATE VIEW IF NOT EXISTS linked_posts AS
+SELECT links.domain, links.url AS link, posts.platform, authors.handle, posts.created_at,
+       posts.text, posts.url AS post_url, posts.id AS post_id, posts.thread_id
+FROM links
+JOIN posts ON posts.id = links.post_id
+LEFT JOIN authors ON authors.id = posts.author_id;
+"""
+
+POST_COLUMNS = (
+    "id", "platform", "thread_id", "parent_id", "author_id", "text", "created_at", "url",
+    "like_count", "repost_count", "reply_count", "quote_count", "raw",
+)
+AUTHOR_COLUMNS = (
+    "id", "platform", "handle", "display_name", "description", "followers_count", "url", "raw"
+)
+THREAD_COLUMNS = ("id", "platform", "root_post_id", "author_id", "title", "url")
+LINK_COLUMNS = ("post_id", "url", "domain")
+
+_CHUNK = 500  # ids per "IN (...)" query, under SQLite's 999-variable floor
+
+_REFRESH_THREADS = """
+UPDATE threads SET
+    post_count = agg.n,
+    reply_count = agg.n - agg.roots,
+    like_count = agg.likes,
+    first_post_at = agg.first_at,
+    last_post_at = agg.last_at,
+    last_seen_at = :now
+FROM (
+    SELECT p.thread_id AS tid, count(*) AS n,
+           sum(p.id = coalesce(t.root_post_id, t.id)) AS roots,
+           coalesce(sum(p.like_count), 0) AS likes,
+           min(p.created_at) AS first_at, max(p.created_at) AS last_at
+    FROM posts p JOIN threads t ON t.id = p.thread_id
+    WHERE p.thread_id IN (SELECT value FROM json_each(:ids))
+    GROUP BY p.thread_id
+) AS agg
+WHERE threads.id = agg.tid
+"""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What one :func:`save_page` call did."""
+
+    posts_seen: int
+    posts_new: int
+    skipped: int
+
+
+def create_schema(db: Database) -> None:
+    """Create the harvest tables, their full-text indexes and triggers (idempotent)."""
+    db.executescript(SCHEMA)
+    for table, columns in (("posts", ["text"]), ("threads", ["title"])):
+        if not db[f"{table}_fts"].exists():
+            db[table].enable_fts(columns, create_triggers=True)
+
+
+def save_page(
+    db: Database,
+    rows: Rows,
+    *,
+    source: str | None,
+    state: dict[str, Any] | None,
+    platform: str | None = None,
+    now: str | None = None,
+) -> Saved:
+    """Upsert ``rows`` and, when given, set ``source``'s state, in one transaction."""
+    now = now or utc_iso(time.time())
+    posts = _unique(rows.posts, "id", POST_COLUMNS)
+    with write(db):
+        new = len(posts) - _count_existing(db, [p["id"] for p in posts])
+        if posts:
+            db["posts"].upsert_all(posts, pk="id")
+        authors = _unique(rows.authors, "id", AUTHOR_COLUMNS)
+        if authors:
+            db["authors"].upsert_all(authors, pk="id")
+        thread_ids = _touch_threads(db, posts, _unique(rows.threads, "id", THREAD_COLUMNS), now)
+        links = _unique_links(rows.links)
+        if links:
+            db["links"].insert_all(links, ignore=True)
+        _refresh_threads(db, thread_ids, now)
+        if source is not None and state is not None:
+            set_state(db, source, state, platform=platform, now=now)
+    return Saved(posts_seen=len(posts), posts_new=new, skipped=len(rows.skipped))
+
+
+@contextlib.contextmanager
+def write(db: Database) -> Iterator[Database]:
+    """One write transaction taken at BEGIN, or a savepoint inside the caller's."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def load_state(db: Database, source: str) -> dict[str, Any] | None:
+    """The harvest state last saved for ``source``, or None before its first page."""
+    for row in db.query("SELECT state FROM harvest_state WHERE source = ?", [source]):
+        return json.loads(row["state"])
+    return None
+
+
+def set_state(
+    db: Database, source: str, state: dict[str, Any], *, platform: str | None = None, now: str
+) -> None:
+    db.execute(
+        "INSERT INTO harvest_state (source, platform, state, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(source) DO UPDATE SET platform = coalesce(excluded.platform, platform), "
+        "state = excluded.state, updated_at = excluded.updated_at",
+        [source, platform, json.dumps(state, sort_keys=True), now],
+    )
+
+
+def start_run(db: Database, *, source: str | None, platform: str | None, now: str | None = None) -> int:
+    """Record the start of a run; runs left ``running`` by a dead process become ``interrupted``."""
+    now = now or utc_iso(time.time())
+    host = socket.gethostname()
+    with write(db):
+        for row in db.query(
+            "SELECT id, pid FROM harvest_runs WHERE status = 'running' AND host = ?", [host]
+        ):
+            if not _alive(row["pid"]):
+                db.execute(
+                    "UPDATE harvest_runs SET status = 'interrupted' WHERE id = ?", [row["id"]]
+                )
+        cursor = db.execute(
+            "INSERT INTO harvest_runs (source, platform, started_at, host, pid) VALUES (?, ?, ?, ?, ?)",
+            [source, platform, now, host, os.getpid()],
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def finish_run(db: Database, run_id: int, *, now: str | None = None, **fields: Any) -> None:
+    """Record a run's end: ``status``, counts, ``message``, ``retry_at``."""
+    allowed = {
+        "status", "pages", "posts_seen", "posts_new", "requests", "skipped", "errors",
+        "message", "retry_at",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"unknown harvest_runs fields: {sorted(unknown)}")
+    values = {"finished_at": now or utc_iso(time.time()), **fields}
+    with write(db):
+        db["harvest_runs"].update(run_id, values)
+
+
+def _unique(rows: Iterable[dict[str, Any]], key: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Rows with every column present (None when missing), the last of each key winning."""
+    by_key: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        by_key[row[key]] = {column: row.get(column) for column in columns}
+    return list(by_key.values())
+
+
+def _unique_links(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        seen.setdefault((row["post_id"], row["url"]), {c: row.get(c) for c in LINK_COLUMNS})
+    return list(seen.values())
+
+
+def _count_existing(db: Database, ids: list[str]) -> int:
+    found = 0
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for row in db.query(f"SELECT count(*) AS n FROM posts WHERE id IN ({marks})", chunk):
+            found += row["n"]
+    return found
+
+
+def _touch_threads(
+    db: Database, posts: list[dict[str, Any]], threads: list[dict[str, Any]], now: str
+) -> list[str]:
+    """Make sure every thread a post belongs to has a row; return the threads touched."""
+    platform_of = {p["thread_id"]: p["platform"] for p in posts if p.get("thread_id")}
+    platform_of.update({t["id"]: t["platform"] for t in threads})
+    if platform_of:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO threads (id, platform, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)",
+            [(tid, platform, now, now) for tid, platform in platform_of.items()],
+        )
+    if threads:
+        db["threads"].upsert_all(threads, pk="id")
+    return list(platform_of)
+
+
+def _refresh_threads(db: Database, thread_ids: list[str], now: str) -> None:
+    if thread_ids:
+        db.execute(_REFRESH_THREADS, {"ids": json.dumps(thread_ids), "now": now})
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
