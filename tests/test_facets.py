@@ -20,7 +20,10 @@ from bot.compose.model import Facet
         ("https://bsky.app/3jk7x4irgv52r", "bsky.app/3jk7x4irgv52r"),
         ("https://bsky.app/3jk7x4irgv52r2313y182h9", "bsky.app/3jk7x4irgv52..."),
         ("https://very-long-domain-name.com/foo", "very-long-domain-name.com/foo"),
-        ("https://very-long-domain-name.com/foo?bar=baz#andsomemore", "very-long-domain-name.com/foo?bar=baz#..."),
+        (
+            "https://very-long-domain-name.com/foo?bar=baz#andsomemore",
+            "very-long-domain-name.com/foo?bar=baz#...",
+        ),
         # the 15-character edge: "/" + 14 stays, "/" + 15 is cut to 13 + "..."
         ("https://a.org/" + "b" * 14, "a.org/" + "b" * 14),
         ("https://a.org/" + "b" * 15, "a.org/" + "b" * 12 + "..."),
@@ -49,7 +52,10 @@ def test_to_short_url(url, short):
 @pytest.mark.parametrize(
     "text,urls",
     [
-        ("start https://middle.com/foo/bar?baz=bux#hash end", ["https://middle.com/foo/bar?baz=bux#hash"]),
+        (
+            "start https://middle.com/foo/bar?baz=bux#hash end",
+            ["https://middle.com/foo/bar?baz=bux#hash"],
+        ),
         ("https://newline1.com\nhttps://newline2.com", ["https://newline1.com", "https://newline2.com"]),
         (
             "punctuation https://foo.com, https://bar.com/whatever; https://baz.com.",
@@ -92,7 +98,7 @@ def test_render_shortens_and_keeps_full_uris(text, shown, uris):
     assert rendered.text == shown
     assert rendered.links == tuple(uris)
     data = shown.encode("utf-8")
-    for facet, uri in zip(rendered.facets, uris):
+    for facet, uri in zip(rendered.facets, uris, strict=True):
         assert data[facet.byte_start : facet.byte_end].decode("utf-8") == to_short_url(uri)
 
 

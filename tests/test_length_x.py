@@ -7,7 +7,16 @@ import json
 import pytest
 import yaml
 
-from bot.compose.length import RULES, X_LIMIT, x_config, x_config_from_json, x_length, x_parse, x_urls, x_valid
+from bot.compose.length import (
+    RULES,
+    X_LIMIT,
+    x_config,
+    x_config_from_json,
+    x_length,
+    x_parse,
+    x_urls,
+    x_valid,
+)
 from tests.conftest import FIXTURES
 
 SUITE = FIXTURES / "twitter-text"

@@ -108,7 +108,9 @@ def test_numbering_is_counted_in_the_length():
     assert len(nine) == 9
     assert all(c.endswith(f" {i}/9") and X.measure(c) == 279 for i, c in enumerate(nine, 1))
     ten = split_numbered(" ".join([word] * 109), X)
-    assert len(ten) == 10  # one more word: 10 posts, and the wider " 10/10" leaves room for 11 words each
+    assert (
+        len(ten) == 10
+    )  # one more word: 10 posts, and the wider " 10/10" leaves room for 11 words each
     assert [c.rsplit(" ", 1)[1] for c in ten] == [f"{i}/10" for i in range(1, 11)]
     assert all(X.fits(c) for c in ten)
     assert max(c.count(word) for c in ten) == 11
@@ -122,11 +124,41 @@ def test_numbering_labels():
 # --- properties over many generated texts ---------------------------------------------------
 
 VOCABULARY = [
-    "the", "model", "learns", "protein", "structure", "quantum", "GPT-3", "$1B", "@Roblox",
-    "naïve", "résumé", "e\u0301te\u0301", "日本語の", "研究", "한국어", "क्षि", "अनुच्छेद",
-    "👨\u200d👩\u200d👧\u200d👦", "🇯🇵", "👍🏽", "🤯", "(see", "this)", "data,", "science;",
-    "https://arxiv.org/abs/2101.00001", "https://example.com/" + "long-path/" * 12,
-    "http://a.co", "—", "«quoted»", "end.", "really?", "wow!", "étude", "Zürich",
+    "the",
+    "model",
+    "learns",
+    "protein",
+    "structure",
+    "quantum",
+    "GPT-3",
+    "$1B",
+    "@Roblox",
+    "naïve",
+    "résumé",
+    "e\u0301te\u0301",
+    "日本語の",
+    "研究",
+    "한국어",
+    "क्षि",
+    "अनुच्छेद",
+    "👨\u200d👩\u200d👧\u200d👦",
+    "🇯🇵",
+    "👍🏽",
+    "🤯",
+    "(see",
+    "this)",
+    "data,",
+    "science;",
+    "https://arxiv.org/abs/2101.00001",
+    "https://example.com/" + "long-path/" * 12,
+    "http://a.co",
+    "—",
+    "«quoted»",
+    "end.",
+    "really?",
+    "wow!",
+    "étude",
+    "Zürich",
 ]
 
 

@@ -157,7 +157,9 @@ class Rules:
             return f"{grapheme_length(shown)} {self.unit}, {utf8_length(shown)} bytes"
         parsed = x_parse(text)
         refused = parsed.weightedLength <= self.limit and not parsed.valid
-        return f"{parsed.weightedLength} ({self.unit})" + (" with characters X refuses" if refused else "")
+        return f"{parsed.weightedLength} ({self.unit})" + (
+            " with characters X refuses" if refused else ""
+        )
 
 
 RULES: dict[str, Rules] = {

@@ -23,7 +23,7 @@ _TRAILING_PUNCTUATION = ".,;:!?"
 
 # WHATWG URL percent-encode sets (beyond C0 controls and non-ASCII, which are always encoded).
 _FRAGMENT_SET = ' "<>`'
-_QUERY_SET = ' "#<>\''  # the "special-query" set: http(s) are special schemes
+_QUERY_SET = " \"#<>'"  # the "special-query" set: http(s) are special schemes
 _PATH_SET = ' "#<>?`{}'
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 SHORT_PATH_MAX = 15  # longer path+query+hash is cut...
@@ -75,7 +75,7 @@ def to_short_url(url: str) -> str:
         scheme = parts.scheme.lower()
         if scheme not in _DEFAULT_PORTS:
             return url
-        host = _host(parts.hostname or "", parts.port, scheme)
+        host = _host(parts.hostname or "", parts.port, scheme=scheme)
     except (ValueError, UnicodeError):
         return url
     if not host:
@@ -109,7 +109,7 @@ def render(text: str) -> Rendered:
     return Rendered("".join(pieces), tuple(facets))
 
 
-def _host(hostname: str, port: int | None, scheme: str) -> str:
+def _host(hostname: str, port: int | None, *, scheme: str) -> str:
     """The WHATWG ``URL.host``: lowercased, IDNA-encoded, bracketed IPv6, non-default port."""
     if not hostname:
         return ""

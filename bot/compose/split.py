@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import regex
 
@@ -94,17 +95,19 @@ def split_text(
     ws = words(text)
     if not ws:
         return []
-    plan = _Plan(text, ws, rules, reserve)
+    plan = _Plan(text, ws, rules=rules, reserve=reserve)
     too_long = plan.first_unfittable()
     if too_long is not None:
         where = post_number + len(plan.greedy_chunks(upto=too_long))
-        raise ComposeError(_cannot_fit(text, ws[too_long], rules, reserve, where, item_index))
+        raise ComposeError(
+            _cannot_fit(text, ws[too_long], rules=rules, reserve=reserve, post=where, item=item_index)
+        )
     chunks = [text[ws[i].start : ws[j - 1].end] for i, j in plan.best_cuts()]
     if all(rules.fits(chunk + reserve) for chunk in chunks):
         return chunks
     # The summed costs disagreed with the platform's own count (a context effect the
     # per-word model missed): fall back to asking the real counter about every cut.
-    return _greedy_exact(text, ws, rules.fits, reserve)
+    return _greedy_exact(text, ws, fits=rules.fits, reserve=reserve)
 
 
 def split_numbered(
@@ -129,13 +132,13 @@ def split_numbered(
 class _Plan:
     """Prefix sums of per-word costs, so any chunk's length is two subtractions."""
 
-    def __init__(self, text: str, ws: Sequence[Word], rules: Rules, reserve: str) -> None:
+    def __init__(self, text: str, ws: Sequence[Word], *, rules: Rules, reserve: str) -> None:
         self.ws = ws
         self.capacity = rules.capacity
         self.reserve = rules.cost(reserve) if reserve else (0,) * len(self.capacity)
         dims = range(len(self.capacity))
         self.word_sums = _prefix([rules.cost(text[w.start : w.end]) for w in ws], dims)
-        gaps = [rules.cost(text[a.end : b.start]) for a, b in zip(ws, ws[1:])]
+        gaps = [rules.cost(text[a.end : b.start]) for a, b in pairwise(ws)]
         self.gap_sums = _prefix(gaps, dims)
 
     def fits(self, i: int, j: int) -> bool:
@@ -204,7 +207,9 @@ def _prefix(costs: list[tuple[int, ...]], dims: range) -> list[tuple[int, ...]]:
     return sums
 
 
-def _greedy_exact(text: str, ws: Sequence[Word], fits: Callable[[str], bool], reserve: str) -> list[str]:
+def _greedy_exact(
+    text: str, ws: Sequence[Word], *, fits: Callable[[str], bool], reserve: str
+) -> list[str]:
     chunks, i = [], 0
     while i < len(ws):
         j = i + 1
@@ -217,7 +222,9 @@ def _greedy_exact(text: str, ws: Sequence[Word], fits: Callable[[str], bool], re
     return chunks
 
 
-def _cannot_fit(text: str, word: Word, rules: Rules, reserve: str, post: int, item: int | None) -> str:
+def _cannot_fit(
+    text: str, word: Word, *, rules: Rules, reserve: str, post: int, item: int | None
+) -> str:
     shown = text[word.start : word.end]
     preview = shown if len(shown) <= 40 else shown[:39] + "…"
     where = f"post {post}" + (f" (item {item})" if item is not None else "")

@@ -1,0 +1,304 @@
+"""Provide :func:`compose_threads`: an issue and its highlights as one exact thread per platform.
+
+A thread is an opening post (issue number, title, link; on Bluesky also a link card), one post
+per highlight (continued in further posts when too long) and a closing post with the subscribe
+link. Every post is measured by the platform's own rule (:mod:`bot.compose.length`) with its
+``i/n`` label included. Composition is a pure function of its input, so what ``bot preview``
+shows is byte for byte what ``bot post`` sends.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.compose import links
+from bot.compose.length import RULES, Rules, grapheme_length, utf8_length, x_length, x_urls
+from bot.compose.model import Card, Post, Thread
+from bot.compose.split import number_suffix, split_text, widest_suffix
+from bot.errors import ComposeError
+from bot.newsletter.model import Issue, Item
+
+THREAD_CUE = "🧵 Highlights below 👇"
+ELLIPSIS = "…"
+_MAX_NUMBERING_ROUNDS = 8
+# Characters X refuses outright (twitter-text's invalid set); invisible, so dropped everywhere.
+_REFUSED = re.compile("[\ufffe\ufeff\uffff]")
+_SPACES = re.compile(r"\s+")
+_WEB = re.compile(r"https?://\S+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ComposeOptions:
+    """Everything besides the issue and highlights that shapes a thread."""
+
+    platforms: tuple[str, ...] = ("x", "bluesky")
+    numbering: bool = True
+    newsletter_name: str = "ML4Sci"
+    subscribe_url: str | None = None
+    fallback_url: str | None = None
+    langs: tuple[str, ...] = ("en",)
+
+
+@dataclass(frozen=True)
+class _Draft:
+    text: str  # raw: full URLs, no i/n label yet
+    role: str
+    item_index: int | None = None
+
+
+def compose_threads(
+    issue: Issue,
+    highlights: Iterable[Any],
+    *,
+    platforms: Sequence[str] = ("x", "bluesky"),
+    numbering: bool = True,
+    newsletter_name: str = "ML4Sci",
+    subscribe_url: str | None = None,
+    fallback_url: str | None = None,
+    langs: Sequence[str] = ("en",),
+) -> dict[str, Thread]:
+    """One :class:`Thread` per platform, in the order of ``platforms``.
+
+    ``highlights`` are :class:`~bot.newsletter.model.Item`\\ s or objects with an ``item``
+    attribute (``Highlight``). Raises :class:`ComposeError` when a post cannot be made to fit.
+    """
+    options = ComposeOptions(
+        platforms=tuple(platforms),
+        numbering=numbering,
+        newsletter_name=newsletter_name,
+        subscribe_url=subscribe_url,
+        fallback_url=fallback_url,
+        langs=tuple(langs),
+    )
+    items = [_as_item(h) for h in highlights]
+    for platform in options.platforms:
+        if platform not in RULES:
+            raise ComposeError(f"unknown platform {platform!r} to compose for (use x, bluesky)")
+    return {
+        platform: _compose(platform, issue, items=items, options=options)
+        for platform in options.platforms
+    }
+
+
+def _as_item(highlight: Any) -> Item:
+    item = getattr(highlight, "item", highlight)
+    if not isinstance(item, Item):
+        raise TypeError(f"a highlight must be an Item or have an .item, not {type(highlight).__name__}")
+    return item
+
+
+def _compose(platform: str, issue: Issue, *, items: Sequence[Item], options: ComposeOptions) -> Thread:
+    rules = RULES[platform]
+    link, warnings = _issue_link(issue, options.fallback_url)
+    if not items:
+        warnings.append("no highlights: the thread has only the opening and closing posts")
+    total = len(items) + 2  # no fewer posts than this; more rounds only if highlights continue
+    for _ in range(_MAX_NUMBERING_ROUNDS):
+        reserve = widest_suffix(total) if options.numbering else ""
+        opening, shortened = _opening(
+            issue, link, rules=rules, reserve=reserve, options=options, has_items=bool(items)
+        )
+        drafts = [opening]
+        for item in items:
+            drafts.extend(_highlight(item, rules, reserve=reserve, post_number=len(drafts) + 1))
+        drafts.append(
+            _closing(issue, rules, reserve=reserve, options=options, post_number=len(drafts) + 1)
+        )
+        if not options.numbering or len(drafts) <= total:
+            break
+        total = len(drafts)
+    else:  # pragma: no cover - the label width grows by one digit per round at most
+        raise ComposeError(f"cannot number the {platform} thread: its post count keeps changing")
+    if shortened:
+        warnings.append(f"the issue title was shortened to fit the opening post on {_name(platform)}")
+    card = _card(issue, link) if platform == "bluesky" else None
+    posts = tuple(
+        _post(
+            rules,
+            draft.text + (number_suffix(n, len(drafts)) if options.numbering else ""),
+            draft=draft,
+            position=n,
+            card=card if draft.role == "opening" else None,
+        )
+        for n, draft in enumerate(drafts, 1)
+    )
+    return Thread(platform=platform, posts=posts, langs=options.langs, warnings=tuple(warnings))
+
+
+def _issue_link(issue: Issue, fallback_url: str | None) -> tuple[str | None, list[str]]:
+    if issue.url:
+        return issue.url, []
+    if fallback_url:
+        return fallback_url, [f"the issue has no URL: the opening post links {fallback_url} instead"]
+    return None, ["the issue has no URL and no newsletter URL is set: the opening post has no link"]
+
+
+def _opening(
+    issue: Issue,
+    link: str | None,
+    *,
+    rules: Rules,
+    reserve: str,
+    options: ComposeOptions,
+    has_items: bool,
+) -> tuple[_Draft, bool]:
+    """The opening post, dropping the subtitle, then the cue, then title words until it fits."""
+    head = _headline(issue, options.newsletter_name)
+    subtitle = _clean(issue.subtitle)
+    cue = THREAD_CUE if has_items else ""
+    for extras in ((subtitle, cue), (cue,), ()):
+        text = _paragraphs(head, *extras, link or "")
+        if rules.fits(text + reserve):
+            return _Draft(text, "opening"), False
+    words = head.split(" ")
+    for keep in range(len(words) - 1, 0, -1):
+        text = _paragraphs(" ".join(words[:keep]).rstrip(",;:-–—") + ELLIPSIS, link or "")
+        if rules.fits(text + reserve):
+            return _Draft(text, "opening"), True
+    raise ComposeError(
+        f"post 1 (the opening) cannot fit in {rules.describe_limit()} even with a one-word title"
+    )
+
+
+def _headline(issue: Issue, newsletter_name: str) -> str:
+    title = _clean(issue.title)
+    if issue.number is not None and f"#{issue.number}" not in title:
+        return f"{newsletter_name} #{issue.number}: {title}"
+    if newsletter_name and newsletter_name.lower() not in title.lower():
+        return f"{newsletter_name}: {title}"
+    return title
+
+
+def _highlight(item: Item, rules: Rules, *, reserve: str, post_number: int) -> list[_Draft]:
+    text = _clean(item.text)
+    head = " ".join(part for part in (item.marker, f"[{item.tag}]" if item.tag else None, text) if part)
+    # Only a web link helps a reader (and only those become Bluesky facets).
+    first_link = next((link.url for link in item.links if _WEB.match(link.url)), None)
+    body = head if not first_link or first_link in text else f"{head}\n{first_link}"
+    chunks = split_text(body, rules, reserve=reserve, post_number=post_number, item_index=item.index)
+    if not chunks:
+        raise ComposeError(f"post {post_number} (item {item.index}) has no text to post")
+    return [
+        _Draft(chunk, "highlight" if n == 0 else "continuation", item.index)
+        for n, chunk in enumerate(chunks)
+    ]
+
+
+def _closing(
+    issue: Issue, rules: Rules, *, reserve: str, options: ComposeOptions, post_number: int
+) -> _Draft:
+    url = subscribe_link(
+        issue.url, fallback_url=options.fallback_url, subscribe_url=options.subscribe_url
+    )
+    name = options.newsletter_name or "the newsletter"
+    text = (
+        f"Thanks for reading {name}! Subscribe for every new issue:\n{url}"
+        if url
+        else f"Thanks for reading {name}!"
+    )
+    if not rules.fits(text + reserve):
+        raise ComposeError(
+            f"post {post_number} (the closing) cannot fit in {rules.describe_limit()}: {text!r}"
+        )
+    return _Draft(text, "closing")
+
+
+def subscribe_link(
+    issue_url: str | None, *, fallback_url: str | None, subscribe_url: str | None
+) -> str | None:
+    """``subscribe_url``, else a Substack's ``/subscribe`` page, else the newsletter's home."""
+    if subscribe_url:
+        return subscribe_url
+    for base in (issue_url, fallback_url):
+        parts = urlsplit(base or "")
+        if (parts.hostname or "").endswith(".substack.com"):
+            return f"{parts.scheme}://{parts.netloc}/subscribe"
+    if fallback_url:
+        return fallback_url
+    parts = urlsplit(issue_url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
+
+
+def _card(issue: Issue, link: str | None) -> Card | None:
+    if not link:
+        return None
+    return Card(
+        uri=link, title=_clean(issue.title), description=_clean(issue.subtitle), image_url=issue.image
+    )
+
+
+def _post(rules: Rules, raw: str, *, draft: _Draft, position: int, card: Card | None) -> Post:
+    if not rules.fits(raw):
+        where = f"post {position}" + (
+            f" (item {draft.item_index})" if draft.item_index is not None else ""
+        )
+        raise ComposeError(
+            f"{where} cannot fit in {rules.describe_limit()}: it measures {rules.describe(raw)}"
+        )
+    common = {"limit": rules.limit, "role": draft.role, "item_index": draft.item_index}
+    if rules.platform == "x":
+        return Post(
+            text=raw, length=x_length(raw), links=x_urls(raw), byte_length=utf8_length(raw), **common
+        )
+    shown = links.render(raw)
+    return Post(
+        text=shown.text,
+        length=grapheme_length(shown.text),
+        links=shown.links,
+        facets=shown.facets,
+        card=card,
+        byte_length=utf8_length(shown.text),
+        **common,
+    )
+
+
+def _clean(text: str) -> str:
+    """NFC (what X counts and what we send to both), no refused characters, single spaces."""
+    return _SPACES.sub(" ", _REFUSED.sub("", unicodedata.normalize("NFC", text or ""))).strip()
+
+
+def _paragraphs(*parts: str) -> str:
+    return "\n\n".join(part for part in parts if part)
+
+
+def _name(platform: str) -> str:
+    return {"x": "X", "bluesky": "Bluesky"}.get(platform, platform)
+
+
+def thread_to_dict(thread: Thread) -> dict[str, Any]:
+    """The JSON shape of ``bot preview --format json``: posts with text, length, limit, facets."""
+    return {
+        "platform": thread.platform,
+        "langs": list(thread.langs),
+        "warnings": list(thread.warnings),
+        "posts": [post_to_dict(post, thread.platform) for post in thread.posts],
+    }
+
+
+def post_to_dict(post: Post, platform: str) -> dict[str, Any]:
+    """One post: ``text``, ``length``, ``limit``, role, links; on Bluesky bytes, facets and card."""
+    data: dict[str, Any] = {
+        "text": post.text,
+        "length": post.length,
+        "limit": post.limit,
+        "role": post.role,
+        "links": list(post.links),
+    }
+    if post.item_index is not None:
+        data["item"] = post.item_index
+    if platform == "bluesky":
+        data["bytes"] = post.byte_length
+        data["facets"] = [facet.to_lexicon() for facet in post.facets]
+        if post.card:
+            data["card"] = {
+                "uri": post.card.uri,
+                "title": post.card.title,
+                "description": post.card.description,
+                "image": post.card.image_url,
+            }
+    return data
