@@ -1,0 +1,335 @@
+"""Provide the HTML reader: a Substack post page, or the ``content:encoded`` fragment of a feed.
+
+Headings (``h1``-``h6``, including Substack's ``h2.header-anchor-post``) open sections; ``p``
+and list items become items. Dropped on the way: buttons and share widgets, subscription
+widgets, captioned images (a caption is not an item), footnote anchors and footnotes, video
+embeds, block quotes (a quote illustrates the item before it). Tweets and Bluesky posts become
+:class:`~bot.newsletter.model.Embed` records.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+from bot.newsletter import embeds as embed_records
+from bot.newsletter.builder import Block, EmbedBlock, Heading, Para, build_issue
+from bot.newsletter.items import squash
+from bot.newsletter.model import Embed, Issue, Link
+from bot.timeutil import iso, parse_iso
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_PARAGRAPHS = frozenset({"p", "pre"})
+_INLINE = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "br",
+        "cite",
+        "code",
+        "del",
+        "em",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "u",
+        "wbr",
+    }
+)
+_DROP_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "form",
+        "button",
+        "input",
+        "select",
+        "textarea",
+        "figure",
+        "picture",
+        "img",
+        "iframe",
+        "svg",
+        "video",
+        "audio",
+        "hr",
+        "nav",
+        "footer",
+        "aside",
+        "blockquote",
+        "table",
+    }
+)
+_DROP_CLASS_PREFIXES = (
+    "button-wrapper",
+    "captioned-button-wrap",
+    "subscription-widget",
+    "subscribe-widget",
+    "captioned-image-container",
+    "image2-inset",
+    "image-link",
+    "image-gallery",
+    "footnote",
+    "header-anchor-parent",
+    "share-",
+    "post-ufi",
+    "youtube-wrap",
+    "vimeo-wrap",
+    "embedded-post",
+    "digest-post-embed",
+    "poll-embed",
+    "install-substack-app",
+    "paywall",
+    "file-embed",
+)
+_DROP_COMPONENTS = frozenset(
+    {
+        "ButtonCreateButton",
+        "SubscribeWidgetToDOM",
+        "SubscribeWidget",
+        "CaptionedButtonToDOM",
+        "Image2ToDOM",
+        "ImageGallery",
+        "FootnoteToDOM",
+        "FootnoteAnchorToDOM",
+        "Youtube2ToDOM",
+        "EmbeddedPostToDOM",
+        "PollToDOM",
+        "InstallSubstackAppToDOM",
+        "PaywallToDOM",
+    }
+)
+_TWEET_COMPONENTS = frozenset({"Twitter2ToDOM", "TwitterToDOM", "TweetToDOM"})
+_BYLINE = re.compile(r"[—–-]\s*([^—–()]+?)\s*\(\s*@([\w.:-]+)\s*\)")
+_CONTENT_SELECTORS = (".available-content .body.markup", ".body.markup", "article", "main", "body")
+
+
+def parse_page(text: str, *, source: str, url: str | None = None, fallback_title: str = "") -> Issue:
+    """Read a whole page (or a bare fragment) as one issue; metadata comes from its ``<head>``."""
+    soup = _soup(text)
+    meta = _page_meta(soup)
+    root = next((found for sel in _CONTENT_SELECTORS if (found := soup.select_one(sel))), soup)
+    blocks = blocks_from(root, base_url=url)
+    # A bare fragment has no title of its own; its first heading is a section, not the title.
+    title = meta["title"] or fallback_title
+    if blocks and isinstance(blocks[0], Heading) and squash(blocks[0].text) == title:
+        blocks = blocks[1:]  # the post title repeated at the top of the article
+    return build_issue(
+        blocks,
+        title=title,
+        subtitle=meta["subtitle"],
+        url=meta["url"] or url,
+        published_at=meta["published_at"],
+        image=meta["image"],
+        source=source,
+    )
+
+
+def fragment_blocks(html: str, *, base_url: str | None = None) -> list[Block]:
+    """The blocks of an HTML fragment (a feed item's body, Substack's ``body_html``)."""
+    return blocks_from(_soup(html), base_url=base_url)
+
+
+def blocks_from(root: Any, *, base_url: str | None = None) -> list[Block]:
+    out: list[Block] = []
+    _walk(root, out, base_url)
+    return out
+
+
+def _soup(text: str) -> Any:
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(text, "html.parser")
+
+
+def _walk(node: Any, out: list[Block], base_url: str | None) -> None:
+    from bs4 import NavigableString, Tag
+
+    inline: list[Any] = []
+    for child in node.children:
+        if isinstance(child, Tag) and child.name not in _INLINE:
+            _flush(inline, out, base_url)
+            _block(child, out, base_url)
+        elif isinstance(child, Tag) or type(child) is NavigableString:
+            inline.append(child)  # loose text and inline tags in a container: one paragraph
+    _flush(inline, out, base_url)
+
+
+def _block(tag: Any, out: list[Block], base_url: str | None) -> None:
+    is_embed, embed = _embed(tag)
+    if is_embed:
+        if embed:
+            out.append(EmbedBlock(embed))
+    elif _dropped(tag):
+        return
+    elif tag.name in _HEADINGS:
+        out.append(Heading(_inline([tag], base_url)[0]))
+    elif tag.name in _PARAGRAPHS:
+        text, links = _inline([tag], base_url)
+        out.append(Para(text, links))
+    else:
+        _walk(tag, out, base_url)
+
+
+def _flush(inline: list[Any], out: list[Block], base_url: str | None) -> None:
+    if inline:
+        text, links = _inline(inline, base_url)
+        if text:
+            out.append(Para(text, links))
+        inline.clear()
+
+
+def _dropped(tag: Any) -> bool:
+    if tag.name in _DROP_TAGS or tag.get("data-component-name") in _DROP_COMPONENTS:
+        return True
+    return any(cls.startswith(_DROP_CLASS_PREFIXES) for cls in tag.get("class") or ())
+
+
+def _inline(nodes: list[Any], base_url: str | None) -> tuple[str, tuple[Link, ...]]:
+    parts: list[str] = []
+    links: list[Link] = []
+    _collect(nodes, parts, links, base_url)
+    return squash("".join(parts)), tuple(links)
+
+
+def _collect(nodes: Any, parts: list[str], links: list[Link], base_url: str | None) -> None:
+    from bs4 import NavigableString, Tag
+
+    for node in nodes:
+        if type(node) is NavigableString:
+            parts.append(str(node))
+        elif not isinstance(node, Tag) or _dropped(node):
+            continue
+        elif node.name == "br":
+            parts.append(" ")
+        elif node.name == "a" and node.get("href"):
+            start = len(parts)
+            _collect(node.children, parts, links, base_url)
+            href = urljoin(base_url or "", node["href"].strip())
+            if href.startswith(("http://", "https://")):
+                links.append(Link(url=href, text=squash("".join(parts[start:]))))
+        else:
+            _collect(node.children, parts, links, base_url)
+
+
+def _attrs(tag: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(tag.get("data-attrs") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _embed(tag: Any) -> tuple[bool, Embed | None]:
+    """Whether ``tag`` is an embedded post, and the post if it can be read."""
+    classes = set(tag.get("class") or ())
+    if classes & {"tweet", "twitter-embed"} or tag.get("data-component-name") in _TWEET_COMPONENTS:
+        return True, embed_records.tweet_from_attrs(_attrs(tag)) or _tweet_from_links(tag)
+    if tag.name == "blockquote" and "twitter-tweet" in classes:
+        return True, _native_tweet(tag)
+    if "bluesky-wrap" in classes:
+        return True, embed_records.bluesky_from_attrs(_attrs(tag))
+    if tag.name == "blockquote" and "bluesky-embed" in classes:
+        name, handle = _byline(tag)
+        text = squash(tag.p.get_text(" ")) if tag.p else ""
+        uri = tag.get("data-bluesky-uri") or ""
+        return True, embed_records.bluesky_from_uri(uri, text=text, name=name, handle=handle)
+    return False, None
+
+
+def _tweet_from_links(tag: Any) -> Embed | None:
+    for anchor in tag.find_all("a", href=True):
+        parsed = embed_records.tweet_url(anchor["href"])
+        if parsed:
+            text = tag.select_one(".tweet-text")
+            return embed_records.tweet_from_attrs(
+                {"url": parsed[0], "full_text": text.get_text(" ") if text else ""}
+            )
+    return None
+
+
+def _native_tweet(tag: Any) -> Embed | None:
+    """Twitter's widget: ``<blockquote class="twitter-tweet"><p>…</p>— Name (@user) <a>date</a>``."""
+    status = [a["href"] for a in tag.find_all("a", href=True) if embed_records.tweet_url(a["href"])]
+    if not status:
+        return None
+    name, handle = _byline(tag)
+    text = tag.p.get_text(" ") if tag.p else ""
+    return embed_records.tweet_from_attrs(
+        {"url": status[-1], "full_text": text, "name": name, "username": handle}
+    )
+
+
+def _byline(tag: Any) -> tuple[str, str]:
+    """The author's name and handle from a widget's ``— Name (@handle) date`` line."""
+    text = squash(tag.get_text(" "))
+    match = _BYLINE.search(text)
+    return (match[1], match[2]) if match else ("", "")
+
+
+def _page_meta(soup: Any) -> dict[str, str | None]:
+    def meta(*names: str) -> str | None:
+        for name in names:
+            tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
+            if tag and tag.get("content", "").strip():
+                return squash(tag["content"])
+        return None
+
+    def text(selector: str) -> str | None:
+        tag = soup.select_one(selector)
+        return squash(tag.get_text(" ")) if tag else None
+
+    ld = _json_ld(soup)
+    canonical = soup.find("link", rel="canonical")
+    title_tag = soup.title.get_text() if soup.title else None
+    return {
+        "title": text("h1.post-title")
+        or meta("og:title", "twitter:title")
+        or ld.get("headline")
+        or (squash(title_tag) if title_tag else None),
+        "subtitle": text("h3.subtitle")
+        or meta("og:description", "description", "twitter:description")
+        or "",
+        "url": (canonical.get("href") if canonical else None) or meta("og:url"),
+        "published_at": _iso(
+            meta("article:published_time")
+            or ld.get("datePublished")
+            or (soup.time.get("datetime") if soup.time else None)
+        ),
+        "image": meta("og:image", "twitter:image"),
+    }
+
+
+def _json_ld(soup: Any) -> dict[str, Any]:
+    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
+        try:
+            data = json.loads(script.string or "")
+        except ValueError:
+            continue
+        for entry in data if isinstance(data, list) else [data]:
+            if isinstance(entry, dict) and entry.get("datePublished"):
+                return entry
+    return {}
+
+
+def _iso(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return iso(parse_iso(value))
+    except ValueError:
+        return None

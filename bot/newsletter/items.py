@@ -1,0 +1,119 @@
+"""Provide the text rules every reader shares: item markers and tags, issue numbers, title
+headlines, and what counts as greeting, share-ask or closing boilerplate.
+"""
+
+from __future__ import annotations
+
+import re
+
+import regex
+
+# A leading run of emoji graphemes (🤯, ❤️, 👩‍🔬, flags): the author's flag on an item.
+_MARKER = regex.compile(
+    r"^(?:(?=\p{Extended_Pictographic}|\p{Regional_Indicator})\X)+",
+)
+# ``[Arxiv]``, ``[Nature Communications]``, ``[CSET@Georgetown]``: a short source label.
+_TAG = re.compile(r"^\[([^\[\]]{1,40})\]\s*")
+_SPACE = re.compile(r"\s+")
+_URL = re.compile(r"https?://[^\s<>\[\]\"'`]+", re.IGNORECASE)
+_NUMBER = (
+    re.compile(r"#\s?(\d{1,5})\b"),
+    re.compile(r"\b(?:issue|no\.|number|edition)\s*#?\s*(\d{1,5})\b", re.IGNORECASE),
+)
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|howdy|greetings|welcome|dear|good (?:morning|afternoon|evening))\b",
+    re.IGNORECASE,
+)
+# Share/subscribe asks. Deliberately specific: "forward it to" in a greeting, not any sentence
+# that mentions subscribing.
+_ASKS = re.compile(
+    r"\bforward(?:ed)? (?:it|this)\b"
+    r"|\bsubscribe (?:here|now|for free|to (?:the|my|our) newsletter)\b"
+    r"|\bclick here to subscribe\b"
+    r"|\bsend (?:us|me) a\s*(?:❤|♥|heart)"
+    r"|\bshare (?:this (?:post|issue)|it with)\b",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(r"^\W*thanks?(?: you)? (?:so much )?for reading\b", re.IGNORECASE)
+MAX_BOILERPLATE = 400  # longer paragraphs are content even if they mention subscribing
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace (including newlines and NBSP) to single spaces."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def leading_marker(text: str) -> tuple[str | None, str]:
+    """Split a leading emoji run off ``text``: ``("🤯", "NVIDIA VP ...")``."""
+    match = _MARKER.match(text)
+    if not match:
+        return None, text
+    return match.group(0), text[match.end() :].lstrip()
+
+
+def split_item(text: str) -> tuple[str | None, str | None, str]:
+    """Split an item's text into its emoji marker, ``[Source]`` tag and the rest."""
+    marker, rest = leading_marker(text)
+    tag, rest = _leading_tag(rest)
+    if tag and marker is None:
+        marker, rest = leading_marker(rest)
+    return marker, tag, rest
+
+
+def _leading_tag(text: str) -> tuple[str | None, str]:
+    match = _TAG.match(text)
+    if not match:
+        return None, text
+    label, rest = match.group(1).strip(), text[match.end() :]
+    # A bracketed sentence ("[The report is here]") or a bare "[paper]" is not a source tag.
+    if not rest.strip() or not label or len(label.split()) > 4:
+        return None, text
+    return label, rest
+
+
+def issue_number(title: str) -> int | None:
+    """The issue number a title carries (``ML4Sci #33: ...`` -> 33)."""
+    for pattern in _NUMBER:
+        match = pattern.search(title)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def title_headlines(title: str) -> list[str]:
+    """The headline topics a numbered title lists: ``ML4Sci #33: A; B; C`` -> ``[A, B, C]``.
+
+    A title without an issue-number prefix is only split when it uses semicolons; an essay
+    title ("GPT4: The quiet parts") is not a list of headlines.
+    """
+    prefix, colon, rest = title.partition(":")
+    numbered = bool(colon) and issue_number(prefix) is not None
+    body = rest if numbered else title
+    if not numbered and ";" not in body:
+        return []
+    return [part for part in (squash(p) for p in body.split(";")) if part]
+
+
+def is_greeting(text: str) -> bool:
+    return bool(_GREETING.match(text)) or is_ask(text)
+
+
+def is_ask(text: str) -> bool:
+    """A share/subscribe ask ("Forwarded this? Subscribe here")."""
+    return len(text) <= MAX_BOILERPLATE and bool(_ASKS.search(text))
+
+
+def is_closing(text: str) -> bool:
+    """The sign-off that starts the closing boilerplate ("Thanks for Reading!")."""
+    return len(text) <= 80 and bool(_CLOSING.match(text))
+
+
+def clean_heading(text: str) -> str:
+    """A section title without its decoration: leading emoji, trailing colon, emphasis marks."""
+    _, text = leading_marker(squash(text))
+    return text.strip("*_ ").rstrip(":").strip()
+
+
+def bare_urls(text: str) -> list[str]:
+    """The http(s) URLs written out in plain text, without trailing punctuation."""
+    return [url.rstrip(".,;:!?)”’") for url in _URL.findall(text)]

@@ -1,0 +1,188 @@
+"""Provide :func:`read_issue` and :func:`read_feed`: any source (a path or an http(s) URL) in,
+issues out.
+
+The kind of document (RSS/Atom feed, Substack post JSON, HTML page or fragment, Markdown,
+plain text) is told from the content first, then the Content-Type, then the file extension:
+a feed saved as ``.txt`` or a page served as ``text/plain`` is still read for what it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from bot.errors import InputError
+from bot.newsletter import charset
+from bot.newsletter.fetch import display_url, fetch, is_url
+from bot.newsletter.model import Issue
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+_FEED_ROOT = re.compile(r"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
+_HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
+_HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|ul|ol|li|article|section)[\s>]", re.IGNORECASE)
+_MD_SIGNS = re.compile(r"^(?:#{1,6}\s|\s*[-*+]\s+\S.*\]\(|:::)|\]\(https?://", re.MULTILINE)
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+_JSON_TYPES = ("application/json",)
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    """What :func:`read_feed` found: the issues (newest first) and the validators to send next time.
+
+    It behaves as the list of issues (``len``, iteration, indexing). ``not_modified`` is true
+    when the server answered 304 to ``etag``/``modified``: there are no issues then.
+    """
+
+    issues: tuple[Issue, ...] = ()
+    not_modified: bool = False
+    etag: str | None = None
+    modified: str | None = None  # the Last-Modified header, as sent
+    title: str = ""  # the feed's own title
+    source: str = ""
+
+    def __iter__(self) -> Iterator[Issue]:
+        return iter(self.issues)
+
+    def __len__(self) -> int:
+        return len(self.issues)
+
+    def __getitem__(self, index: int) -> Issue:
+        return self.issues[index]
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    data: bytes
+    source: str  # what error messages and Issue.source show (secrets masked)
+    url: str | None = None
+    content_type: str = ""
+    charset: str | None = None
+    etag: str | None = None
+    modified: str | None = None
+    not_modified: bool = False
+
+
+def read_issue(source: str, *, timeout: float = 20.0) -> Issue:
+    """Read one issue from a file or URL; from a feed, its newest entry."""
+    result = read_feed(source, timeout=timeout)
+    return result.issues[0]
+
+
+def read_feed(
+    source: str, *, timeout: float = 20.0, etag: str | None = None, modified: str | None = None
+) -> FeedResult:
+    """Read every issue a source holds (a feed's entries, newest first; one for a page or file).
+
+    With ``etag``/``modified`` from a previous result, a URL is fetched conditionally and a 304
+    comes back as ``FeedResult(not_modified=True)``.
+    """
+    loaded = _load(source, timeout=timeout, etag=etag, modified=modified)
+    if loaded.not_modified:
+        return FeedResult(
+            not_modified=True, etag=loaded.etag, modified=loaded.modified, source=loaded.source
+        )
+    title, issues = _parse(loaded)
+    return FeedResult(
+        issues=tuple(issues),
+        etag=loaded.etag,
+        modified=loaded.modified,
+        title=title,
+        source=loaded.source,
+    )
+
+
+def _load(source: str, *, timeout: float, etag: str | None, modified: str | None) -> _Loaded:
+    if is_url(source):
+        got = fetch(source, timeout=timeout, etag=etag, modified=modified)
+        return _Loaded(
+            data=got.body,
+            source=display_url(source),
+            url=got.url,
+            content_type=got.content_type,
+            charset=got.charset,
+            etag=got.etag,
+            modified=got.last_modified,
+            not_modified=got.not_modified,
+        )
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise InputError(f"no such file: {source}")
+    if path.is_dir():
+        raise InputError(f"{source} is a directory, not a newsletter file")
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{source} is larger than {MAX_FILE_BYTES // 1_000_000} MB; not a newsletter"
+            )
+        return _Loaded(data=path.read_bytes(), source=source)
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+def _parse(loaded: _Loaded) -> tuple[str, list[Issue]]:
+    if not loaded.data.strip():
+        raise InputError(f"{loaded.source} is empty")
+    binary = charset.binary_kind(loaded.data)
+    if binary:
+        raise InputError(f"{loaded.source} is {binary}, not a newsletter")
+    decoded = charset.decode(loaded.data, declared=loaded.charset)
+    kind = detect_kind(decoded.text, content_type=loaded.content_type, name=_name(loaded))
+    title, issues = _read_kind(kind, decoded.text, loaded)
+    if kind != "feed" and not any(issue.items for issue in issues):
+        raise InputError(f"no newsletter items found in {loaded.source} (read as {kind})")
+    if decoded.warnings:
+        issues = [dataclasses.replace(i, warnings=(*decoded.warnings, *i.warnings)) for i in issues]
+    return title, issues
+
+
+def _name(loaded: _Loaded) -> str:
+    return PurePosixPath(urlsplit(loaded.url).path).name if loaded.url else Path(loaded.source).name
+
+
+def detect_kind(text: str, *, content_type: str = "", name: str = "") -> str:
+    """``"feed"``, ``"json"``, ``"html"``, ``"markdown"`` or ``"text"``, from content first."""
+    head = text.lstrip()[:4096]
+    suffix = PurePosixPath(name.lower()).suffix
+    if head.startswith(("{", "[")) or (content_type in _JSON_TYPES and not head.startswith("<")):
+        return "json"
+    root = _FEED_ROOT.search(head)
+    if root and not _HTML_START.search(head, 0, root.start()):
+        return "feed"
+    if content_type in _FEED_TYPES or (head.startswith("<?xml") and not _HTML_START.search(head)):
+        return "feed"
+    if (
+        head.startswith("<")
+        or _HTML_START.search(head)
+        or content_type in ("text/html", "application/xhtml+xml")
+    ):
+        return "html"
+    if head.startswith("---\n") or suffix in (".md", ".markdown") or content_type == "text/markdown":
+        return "markdown"
+    if len(_HTML_TAGS.findall(head)) >= 3:
+        return "html"
+    return "markdown" if _MD_SIGNS.search(text) else "text"
+
+
+def _read_kind(kind: str, text: str, loaded: _Loaded) -> tuple[str, list[Issue]]:
+    from bot.newsletter import feed, html, markdown, substack
+    from bot.newsletter import text as plain
+
+    fallback = PurePosixPath(_name(loaded)).stem
+    if kind == "feed":
+        return feed.parse_feed(text, source=loaded.source)
+    if kind == "json":
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InputError(f"{loaded.source} is not valid JSON: {exc}") from None
+        return "", substack.parse_posts(data, source=loaded.source)
+    if kind == "html":
+        return "", [html.parse_page(text, source=loaded.source, url=loaded.url, fallback_title=fallback)]
+    if kind == "markdown":
+        return "", [markdown.parse_markdown(text, source=loaded.source, fallback_title=fallback)]
+    return "", [plain.parse_text(text, source=loaded.source, fallback_title=fallback)]

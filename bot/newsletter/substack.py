@@ -1,0 +1,55 @@
+"""Provide the reader for Substack's post JSON (``/api/v1/posts/<slug>``), for posts that
+have dropped out of the feed.
+
+One post is an object with ``title``, ``subtitle``, ``canonical_url``, ``post_date``,
+``body_html``, ``cover_image``, ``slug`` and ``id``; archive endpoints return a list of them.
+The issue's key is its canonical URL, the same key the feed (whose guid is that URL) and the
+post page give it, so reading a post both ways stores one row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from bot.errors import InputError
+from bot.newsletter.builder import build_issue
+from bot.newsletter.charset import fix_text
+from bot.newsletter.html import fragment_blocks
+from bot.newsletter.model import Issue
+from bot.timeutil import iso, parse_iso
+
+
+def parse_posts(data: Any, *, source: str) -> list[Issue]:
+    """Every post in ``data`` (one post object, a list, or ``{"posts": [...]}``), newest first."""
+    posts = data.get("posts") if isinstance(data, dict) and "posts" in data else data
+    posts = posts if isinstance(posts, list) else [posts]
+    if not posts or not all(isinstance(p, dict) and "title" in p and "body_html" in p for p in posts):
+        raise InputError(f"{source} is JSON but not a Substack post (needs title and body_html)")
+    issues = [_issue(post, source=source) for post in posts]
+    return sorted(issues, key=lambda issue: issue.published_at or "", reverse=True)
+
+
+def _issue(post: dict[str, Any], *, source: str) -> Issue:
+    url = post.get("canonical_url") or None
+    issue = build_issue(
+        fragment_blocks(fix_text(post.get("body_html") or ""), base_url=url),
+        title=str(post.get("title") or post.get("slug") or ""),
+        subtitle=str(post.get("subtitle") or ""),
+        url=url,
+        guid=None if url else (f"substack:post:{post['id']}" if post.get("id") else None),
+        published_at=_iso(post.get("post_date")),
+        image=post.get("cover_image") or None,
+        source=source,
+    )
+    if not issue.items:
+        reason = "no body_html (a paywalled post?)" if not post.get("body_html") else "no readable items"
+        return dataclasses.replace(issue, warnings=(*issue.warnings, f"the post has {reason}"))
+    return issue
+
+
+def _iso(value: Any) -> str | None:
+    try:
+        return iso(parse_iso(value)) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
