@@ -12,35 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.compose.model import Facet, Post, Thread
+from bot.compose.thread import post_to_dict
 from bot.newsletter.model import Issue
 
 PLATFORM_NAMES = {"x": "X", "bluesky": "Bluesky"}
 LENGTH_UNITS = {"x": "weighted", "bluesky": "graphemes"}
 BLUESKY_MAX_BYTES = 3000
-
-
-def post_to_dict(post: Post, platform: str) -> dict[str, Any]:
-    """One post in the ``--format json`` shape."""
-    data: dict[str, Any] = {
-        "text": post.text,
-        "length": post.length,
-        "limit": post.limit,
-        "role": post.role,
-        "links": list(post.links),
-    }
-    if post.item_index is not None:
-        data["item"] = post.item_index
-    if platform == "bluesky":
-        data["bytes"] = post.byte_length
-        data["facets"] = [facet.to_lexicon() for facet in post.facets]
-        if post.card:
-            data["card"] = {
-                "uri": post.card.uri,
-                "title": post.card.title,
-                "description": post.card.description,
-                "image": post.card.image_url,
-            }
-    return data
 
 
 def to_json(issue: Issue, threads: Mapping[str, Thread]) -> str:

@@ -338,7 +338,7 @@ def test_composition_is_deterministic():
 
 
 def test_thread_to_dict_is_the_preview_json_shape():
-    from bot.preview import post_to_dict
+    from bot.preview import to_json
 
     bluesky = compose()["bluesky"]
     data = thread_to_dict(bluesky)
@@ -355,9 +355,8 @@ def test_thread_to_dict_is_the_preview_json_shape():
     # X posts have no facets or card; both shapes match what `bot preview --format json` prints.
     x = thread_to_dict(compose()["x"])
     assert "facets" not in x["posts"][0] and x["posts"][1]["item"] == 2
-    for thread, payload in ((bluesky, data), (compose()["x"], x)):
-        assert payload["posts"] == [post_to_dict(p, thread.platform) for p in thread.posts]
-    json.dumps(data)
+    printed = json.loads(to_json(sample_issue(), compose()))
+    assert printed["threads"] == {"x": x["posts"], "bluesky": data["posts"]}
 
 
 def test_the_bundled_sample_through_the_reader_and_highlight_selection():

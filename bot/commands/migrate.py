@@ -14,7 +14,7 @@ def migrate(app) -> None:
 
     Example:
 
-        bot --db ml4sci.db migrate
+        bot migrate
     """
     from bot.migrations import migrations
 
