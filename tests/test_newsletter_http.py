@@ -141,6 +141,7 @@ def test_secret_query_values_never_reach_messages_or_issues(http_server):
     url = http_server.url("/feed?token=s3cr3t-value&page=2")
     masked = http_server.url("/feed?token=***&page=2")
     assert display_url(url) == masked
+    assert display_url("https://reader:hunter22@example.org/feed") == "https://reader:***@example.org/feed"
     assert read_feed(url, timeout=5).source == masked
     assert all(issue.source == masked for issue in read_feed(url, timeout=5))
     with pytest.raises(FetchError) as error:

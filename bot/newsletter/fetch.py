@@ -45,10 +45,12 @@ def is_url(source: str) -> bool:
 
 
 def display_url(url: str) -> str:
-    """The URL with the values of secret-looking query parameters replaced by ``***``."""
+    """The URL with its password and secret-looking query values replaced by ``***``."""
     parts = urlsplit(url)
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1))
     if not parts.query:
-        return url
+        return urlunsplit(parts)
     query = [
         (k, "***" if _SECRET_PARAM.search(k) else v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)

@@ -3,8 +3,8 @@
 Headings (``h1``-``h6``, including Substack's ``h2.header-anchor-post``) open sections; ``p``
 and list items become items. Dropped on the way: buttons and share widgets, subscription
 widgets, captioned images (a caption is not an item), footnote anchors and footnotes, video
-embeds, block quotes (a quote illustrates the item before it). Tweets and Bluesky posts become
-:class:`~bot.newsletter.model.Embed` records.
+embeds, tables and forms, block quotes (a quote illustrates the item before it). Tweets and
+Bluesky posts become :class:`~bot.newsletter.model.Embed` records.
 """
 
 from __future__ import annotations
