@@ -103,3 +103,45 @@ def outbox(db: Database) -> None:
         );
         """
     )
+
+
+@migrations(name="0004_run")
+def run(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- The newsletter feed as bot run last saw it: validators for conditional GETs.
+        CREATE TABLE IF NOT EXISTS feed_state (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            modified TEXT,
+            polls INTEGER NOT NULL DEFAULT 0,
+            last_polled_at TEXT,
+            last_status TEXT,               -- ok, not-modified, error
+            last_error TEXT
+        );
+        -- Per issue: whether and when bot run posts it.
+        CREATE TABLE IF NOT EXISTS schedule (
+            issue_key TEXT PRIMARY KEY REFERENCES issues(key),
+            status TEXT NOT NULL CHECK (status IN ('backlog', 'waiting', 'posted', 'failed')),
+            held INTEGER NOT NULL DEFAULT 0,
+            post_after TEXT,                -- the end of the review window
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- One row per job run (bot run, bot run --once): what bot status shows.
+        CREATE TABLE IF NOT EXISTS job_runs (
+            id INTEGER PRIMARY KEY,
+            job TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            duration_ms INTEGER,
+            status TEXT,                    -- ok, error
+            counts TEXT,                    -- JSON
+            error TEXT
+        );
+        CREATE INDEX IF NOT EXISTS job_runs_job ON job_runs(job, id);
+        """
+    )

@@ -46,6 +46,8 @@ _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any]] = {
     "langs": (None, ("compose", "langs"), ["en"]),
     "platforms": ("BOT_PLATFORMS", ("post", "platforms"), ["x", "bluesky"]),
     "review_delay": (None, ("post", "review_delay"), "30m"),
+    "poll_interval": (None, ("run", "poll_interval"), "10m"),
+    "post_check_interval": (None, ("run", "post_check_interval"), "1m"),
     "x_api_base_url": ("X_API_BASE_URL", ("endpoints", "x_api_base_url"), "https://api.x.com"),
     "reddit_base_url": ("REDDIT_BASE_URL", ("endpoints", "reddit_base_url"), None),
     "bluesky_pds_url": ("BLUESKY_PDS_URL", ("endpoints", "bluesky_pds_url"), "https://bsky.social"),
@@ -95,6 +97,14 @@ class Settings:
     @property
     def review_delay_td(self) -> dt.timedelta:
         return parse_duration(self.values["review_delay"], name="post.review_delay")
+
+    @property
+    def poll_interval_td(self) -> dt.timedelta:
+        return parse_duration(self.values["poll_interval"], name="run.poll_interval")
+
+    @property
+    def post_check_interval_td(self) -> dt.timedelta:
+        return parse_duration(self.values["post_check_interval"], name="run.post_check_interval")
 
     def secret(self, variable: str, *, purpose: str) -> str:
         """Return a secret's value, or raise a one-line error naming the variable."""
@@ -209,6 +219,8 @@ def _normalise(values: dict[str, Any]) -> None:
     if isinstance(values["numbering"], str):
         values["numbering"] = values["numbering"].lower() in ("1", "true", "yes", "on")
     parse_duration(values["review_delay"], name="post.review_delay")
+    parse_duration(values["poll_interval"], name="run.poll_interval")
+    parse_duration(values["post_check_interval"], name="run.post_check_interval")
 
 
 def _sources(entries: Any) -> tuple[Source, ...]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from bot.commands.harvest import harvest
+from bot.commands.hold import hold, release
 from bot.commands.migrate import migrate
 from bot.commands.post import post
 from bot.commands.preview import preview
+from bot.commands.run import run
 from bot.commands.search import search
 from bot.commands.status import status
 from bot.commands.thread import thread
 
-COMMANDS = [migrate, preview, post, status, harvest, thread, search]
+COMMANDS = [migrate, preview, post, status, harvest, thread, search, run, hold, release]

@@ -1,0 +1,297 @@
+"""Provide :class:`Runner`: the jobs of ``bot run``, as plain functions of a clock.
+
+APScheduler only decides *when* these run; *what* they do lives here and is tested with a
+controlled clock. State is in the database (``feed_state``, ``schedule``, the outbox), so a
+restart, ``bot run --once`` from cron, and a long-running ``bot run`` all agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.db import immediate
+from bot.errors import BotError
+from bot.settings import Settings
+from bot.timeutil import Clock, iso, parse_iso, utcnow
+
+log = logging.getLogger("bot.run")
+
+FEED_JOB = "feed-poll"
+POST_JOB = "post-due"
+MAX_BACKOFF = dt.timedelta(hours=1)
+
+
+@dataclass
+class JobResult:
+    job: str
+    status: str = "ok"  # ok, error
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    duration_ms: int = 0
+
+
+class Runner:
+    """Feed poll, posting of due issues, and harvest jobs, against one database."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        clock: Clock = utcnow,
+        publisher_factory: Callable[[str], Any] | None = None,
+        backfill: bool = False,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.backfill = backfill
+        self._publisher_factory = publisher_factory
+        self._publishers: dict[str, Any] = {}
+
+    # -- the feed --------------------------------------------------------------------------
+    def poll_feed(self) -> dict[str, Any]:
+        """Conditional GET of the feed; store new issues and schedule them after the window."""
+        from bot.newsletter.reader import read_feed
+
+        url = self.settings.feed_url
+        if not url:
+            raise BotError("no feed configured: set [newsletter].feed_url or BOT_FEED_URL")
+        state = next(self.db.query("SELECT * FROM feed_state WHERE url = ?", [url]), None)
+        first_start = state is None or not state["polls"]
+        now = self.clock()
+        try:
+            result = read_feed(
+                url,
+                timeout=self.settings.http_timeout,
+                etag=state["etag"] if state else None,
+                modified=state["modified"] if state else None,
+            )
+        except BotError as exc:
+            self._feed_state(url, status="error", error=str(exc), now=now)
+            raise
+        if result.not_modified:
+            self._feed_state(url, status="not-modified", now=now, etag=result.etag,
+                             modified=result.modified)
+            return {"not_modified": True, "new": 0}
+        counts = {"entries": len(result.issues), "new": 0, "backlog": 0, "known": 0}
+        with immediate(self.db):
+            for issue in result.issues:
+                counts[self._see(issue, first_start=first_start, now=now)] += 1
+            self._feed_state(url, status="ok", now=now, etag=result.etag, modified=result.modified)
+        counts.pop("known", None)
+        return counts
+
+    def _see(self, issue: Any, *, first_start: bool, now: dt.datetime) -> str:
+        from bot.newsletter.store import save_issue
+
+        save_issue(self.db, issue, clock=lambda: now)
+        if next(self.db.query("SELECT 1 FROM schedule WHERE issue_key = ?", [issue.key]), None):
+            return "known"
+        backlog = first_start and not self.backfill
+        delay = self.settings.review_delay_td
+        self.db.execute(
+            "INSERT INTO schedule (issue_key, status, post_after, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [issue.key, "backlog" if backlog else "waiting",
+             None if backlog else iso(now + delay), iso(now), iso(now)],
+        )
+        if backlog:
+            log.info("back catalogue: %s recorded as seen, not posted", issue.title)
+            return "backlog"
+        log.info("new issue %s: posting after %s", issue.title, iso(now + delay))
+        return "new"
+
+    def _feed_state(self, url: str, *, status: str, now: dt.datetime, error: str | None = None,
+                    etag: str | None = None, modified: str | None = None) -> None:
+        """Record a poll; ``polls`` counts successful ones (the first is the back catalogue)."""
+        with immediate(self.db):
+            self.db.execute(
+                "INSERT INTO feed_state (url, etag, modified, polls, last_polled_at, last_status,"
+                " last_error) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+                " etag = COALESCE(excluded.etag, etag), modified = COALESCE(excluded.modified, modified),"
+                " polls = polls + excluded.polls, last_polled_at = excluded.last_polled_at,"
+                " last_status = excluded.last_status, last_error = excluded.last_error",
+                [url, etag, modified, 0 if status == "error" else 1, iso(now), status, error],
+            )
+
+    # -- posting ---------------------------------------------------------------------------
+    def post_due(self) -> dict[str, Any]:
+        """Post every issue whose review window has passed and that is not held."""
+        from bot.compose.plan import plan_threads
+        from bot.newsletter.store import load_issue
+        from bot.publish.service import post_threads
+
+        now = self.clock()
+        due = list(self.db.query(
+            "SELECT issue_key, attempts FROM schedule WHERE status = 'waiting' AND held = 0"
+            " AND post_after <= ? ORDER BY post_after", [iso(now)],
+        ))
+        counts: dict[str, Any] = {"due": len(due), "posted": 0, "failed": 0}
+        for row in due:
+            issue = load_issue(self.db, row["issue_key"])
+            try:
+                threads = plan_threads(issue, self.settings)
+                publishers = {p: self._publisher(p) for p in threads}
+                results = post_threads(self.db, issue, threads, publishers=publishers, clock=self.clock)
+                errors = [f"{r.platform}: {r.error or 'not finished'}" for r in results if not r.done]
+            except BotError as exc:
+                errors = [str(exc)]
+            if errors:
+                counts["failed"] += 1
+                self._retry_later(row["issue_key"], row["attempts"], "; ".join(errors), now)
+            else:
+                counts["posted"] += 1
+                self._set(row["issue_key"], status="posted", last_error=None, now=now)
+        return counts
+
+    def _publisher(self, platform: str) -> Any:
+        if platform not in self._publishers:
+            if self._publisher_factory:
+                self._publishers[platform] = self._publisher_factory(platform)
+            else:
+                from bot.publish.service import build_publisher
+
+                self._publishers[platform] = build_publisher(platform, self.settings, self.db,
+                                                             clock=self.clock)
+        return self._publishers[platform]
+
+    def _retry_later(self, key: str, attempts: int, error: str, now: dt.datetime) -> None:
+        backoff = min(MAX_BACKOFF, dt.timedelta(minutes=2 ** min(attempts, 10)))
+        log.warning("issue %s not posted yet (%s); next try after %s", key, error, iso(now + backoff))
+        with immediate(self.db):
+            self.db.execute(
+                "UPDATE schedule SET attempts = attempts + 1, last_error = ?, post_after = ?,"
+                " updated_at = ? WHERE issue_key = ?",
+                [error, iso(now + backoff), iso(now), key],
+            )
+
+    def _set(self, key: str, *, now: dt.datetime, **fields: Any) -> None:
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with immediate(self.db):
+            self.db.execute(
+                f"UPDATE schedule SET {assignments}, updated_at = ? WHERE issue_key = ?",
+                [*fields.values(), iso(now), key],
+            )
+
+    # -- harvest ---------------------------------------------------------------------------
+    def harvest(self, source_name: str) -> dict[str, Any]:
+        from bot.harvest import harvest
+
+        (result,) = harvest(self.settings, self.db, names=[source_name])
+        counts = {"posts": result.posts_seen, "new": result.posts_new, "requests": result.requests,
+                  "skipped": result.skipped, "status": result.status}
+        if result.status not in ("ok",):
+            raise BotError(f"harvest {source_name}: {result.status}: {result.message}")
+        return counts
+
+    def harvest_due(self, source_name: str, interval: dt.timedelta) -> bool:
+        last = next(self.db.query(
+            "SELECT started_at FROM job_runs WHERE job = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
+            [f"harvest:{source_name}"],
+        ), None)
+        return last is None or parse_iso(last["started_at"]) + interval <= self.clock()
+
+    # -- jobs ------------------------------------------------------------------------------
+    def run_job(self, job: str, fn: Callable[[], dict[str, Any]]) -> JobResult:
+        """Run one job: one log line and one ``job_runs`` row with its counts and duration."""
+        result = JobResult(job)
+        started = self.clock()
+        with _timed() as elapsed:
+            try:
+                result.counts = fn()
+            except BotError as exc:
+                result.status, result.error = "error", str(exc)
+            except Exception as exc:  # a job must never take the scheduler down
+                log.exception("job %s crashed", job)
+                result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
+        result.duration_ms = elapsed()
+        with immediate(self.db):
+            self.db.execute(
+                "INSERT INTO job_runs (job, started_at, finished_at, duration_ms, status, counts, error)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [job, iso(started), iso(self.clock()), result.duration_ms, result.status,
+                 json.dumps(result.counts), result.error],
+            )
+        level = logging.INFO if result.status == "ok" else logging.WARNING
+        text = " ".join(f"{k}={v}" for k, v in result.counts.items())
+        log.log(level, "job %s %s in %d ms %s%s", job, result.status, result.duration_ms, text,
+                f" error={result.error}" if result.error else "",
+                extra={"job": job, "status": result.status, "duration_ms": result.duration_ms,
+                       "counts": result.counts, "error": result.error})
+        return result
+
+    def run_once(self) -> list[JobResult]:
+        """Every job that is due, once: the feed, due posts, then harvest sources past their interval."""
+        results = []
+        if self.settings.feed_url:
+            results.append(self.run_job(FEED_JOB, self.poll_feed))
+        results.append(self.run_job(POST_JOB, self.post_due))
+        for source in self.settings.sources:
+            if self.harvest_due(source.name, source.interval):
+                results.append(self.run_job(f"harvest:{source.name}",
+                                            lambda name=source.name: self.harvest(name)))
+        return results
+
+
+@contextmanager
+def _timed() -> Iterator[Callable[[], int]]:
+    start = time.perf_counter()
+    end: list[float] = []
+    yield lambda: int(((end[0] if end else time.perf_counter()) - start) * 1000)
+    end.append(time.perf_counter())
+
+
+def resolve_issue_key(db: Database, ref: str) -> str:
+    """An issue by its number (``33``), its key or its URL."""
+    ref = ref.strip().lstrip("#")
+    if ref.isdigit():
+        rows = list(db.query("SELECT key FROM issues WHERE number = ? ORDER BY published_at DESC",
+                             [int(ref)]))
+    else:
+        rows = list(db.query("SELECT key FROM issues WHERE key = ? OR url = ?", [ref, ref]))
+    if not rows:
+        raise BotError(f"unknown issue {ref!r}: bot has not seen it (bot status lists issues)")
+    return rows[0]["key"]
+
+
+def hold(db: Database, ref: str, *, clock: Clock = utcnow) -> str:
+    key = resolve_issue_key(db, ref)
+    row = next(db.query("SELECT status FROM schedule WHERE issue_key = ?", [key]), None)
+    if row and row["status"] == "posted":
+        raise BotError(f"issue {ref} is already posted; nothing to hold")
+    now = iso(clock())
+    with immediate(db):
+        db.execute(
+            "INSERT INTO schedule (issue_key, status, held, created_at, updated_at)"
+            " VALUES (?, 'waiting', 1, ?, ?) ON CONFLICT (issue_key) DO UPDATE SET held = 1,"
+            " updated_at = excluded.updated_at",
+            [key, now, now],
+        )
+    return key
+
+
+def release(db: Database, ref: str, *, clock: Clock = utcnow) -> str:
+    """Let a held (or back-catalogue) issue go: bot run posts it at its next check."""
+    key = resolve_issue_key(db, ref)
+    row = next(db.query("SELECT status FROM schedule WHERE issue_key = ?", [key]), None)
+    if row and row["status"] == "posted":
+        raise BotError(f"issue {ref} is already posted")
+    now = iso(clock())
+    with immediate(db):
+        db.execute(
+            "INSERT INTO schedule (issue_key, status, held, post_after, created_at, updated_at)"
+            " VALUES (?, 'waiting', 0, ?, ?, ?) ON CONFLICT (issue_key) DO UPDATE SET held = 0,"
+            " status = 'waiting', post_after = excluded.post_after, updated_at = excluded.updated_at",
+            [key, now, now, now],
+        )
+    return key
