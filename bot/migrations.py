@@ -145,3 +145,20 @@ def run(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS job_runs_job ON job_runs(job, id);
         """
     )
+
+
+@migrations(name="0005_digest")
+def digest(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- Harvested threads already used in an issue: bot digest stops suggesting them.
+        CREATE TABLE IF NOT EXISTS used_threads (
+            thread_id TEXT NOT NULL,
+            issue TEXT NOT NULL,           -- the issue's number or key
+            how TEXT NOT NULL CHECK (how IN ('manual', 'auto')),
+            marked_at TEXT NOT NULL,
+            PRIMARY KEY (thread_id, issue)
+        );
+        """
+    )
