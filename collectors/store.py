@@ -181,7 +181,12 @@ def save_page(
         thread_ids = _touch_threads(db, posts, _unique(rows.threads, "id", THREAD_COLUMNS), now)
         links = _unique_links(rows.links)
         if links:
-            db["links"].insert_all(links, ignore=True)
+            # ON CONFLICT, not INSERT OR IGNORE: only a repeated link is skipped, not a bad one.
+            db.conn.executemany(
+                "INSERT INTO links (post_id, url, domain) VALUES (:post_id, :url, :domain) "
+                "ON CONFLICT(post_id, url) DO NOTHING",
+                links,
+            )
         _refresh_threads(db, thread_ids, now)
         if source is not None and state is not None:
             set_state(db, source, state, platform=platform, now=now)

@@ -156,9 +156,9 @@ class FakeServer:
         return f"http://{host}:{port}"
 
     def start(self) -> FakeServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _Quiet(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -187,6 +187,11 @@ class FakeServer:
                     return reply
             self.unmatched.append(f"{request.method} {request.path} {request.params}")
             return None
+
+
+class _Quiet(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hung up (a timeout test, a killed process) is expected here
 
 
 def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
@@ -222,6 +227,10 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             headers.update(server.extra_headers(request, reply))
             if reply.gzip:
                 headers["content-encoding"] = "gzip"
+            if request.headers.get("connection", "").lower() == "close":
+                # Say so, as a real server does: prawcore's token request asks for it, and a
+                # client that is not told would reuse the socket we are about to close.
+                headers["connection"] = "close"
             self._send(reply.status, reply.payload(), headers)
 
         def _request(self) -> Request:
@@ -248,7 +257,16 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class FakeClock:
+    """A clock the policy reads and a sleeper that only moves it: tests never sleep."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -184,3 +184,43 @@ def _family(path: str) -> str:
     if path.startswith("/2/users"):
         return "/2/users"
     return "/2/tweets"
+
+
+CONVERSATION = "1273733248749690880"
+#: added to the recorded conversation: the author's third post, continuing their own reply
+EXTRA_SELF_REPLY = {
+    "id": "1276100000000000000", "author_id": "17200003", "conversation_id": CONVERSATION,
+    "created_at": "2020-06-25T10:00:00.000Z", "lang": "en", "in_reply_to_user_id": "17200003",
+    "referenced_tweets": [{"type": "replied_to", "id": "1275882613572583424"}],
+    "text": "And the paper behind it: https://t.co/abc",
+    "entities": {"urls": [{"start": 25, "end": 42, "url": "https://t.co/abc",
+                           "expanded_url": "https://arxiv.org/abs/2006.12345", "display_url": "arxiv.org/abs/2006.12345"}]},
+}
+
+
+def conversation() -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The recorded example's conversation (tweets by id, with conversation_id) and its users."""
+    body = load_example("search_tweets_query.json")
+    tweets = {}
+    for tweet in [*body["data"], *body["includes"]["tweets"], EXTRA_SELF_REPLY]:
+        tweets[tweet["id"]] = {**copy.deepcopy(tweet), "conversation_id": CONVERSATION}
+    return tweets, body["includes"]["users"]
+
+
+def serve_conversation(server: XServer) -> None:
+    """Tweet lookups for every tweet of the conversation and its conversation_id search."""
+    tweets, users = conversation()
+    by_id = {u["id"]: u for u in users}
+    for tweet_id, tweet in tweets.items():
+        body = {"data": tweet, "includes": {"users": [by_id[tweet["author_id"]]]}}
+        server.route("GET", f"/2/tweets/{tweet_id}", Reply(body=body))
+    replies = [t for t in sorted(tweets.values(), key=lambda t: t["id"], reverse=True) if t["id"] != CONVERSATION]
+    page_one = {"data": replies[:3], "includes": {"users": users},
+                "meta": {"result_count": 3, "next_token": "conv2"}}
+    page_two = {"data": replies[3:], "includes": {"users": users, "tweets": [tweets[CONVERSATION]]},
+                "meta": {"result_count": len(replies) - 3}}
+    query = f"conversation_id:{CONVERSATION}"
+    server.route("GET", "/2/tweets/search/recent", Reply(body=page_one, name="conversation page 1"),
+                 match={"query": query, "next_token": ABSENT})
+    server.route("GET", "/2/tweets/search/recent", Reply(body=page_two, name="conversation page 2"),
+                 match={"query": query, "next_token": "conv2"})
