@@ -74,13 +74,13 @@ def _make_reddit(settings: Settings, db: Database, policy: Any) -> Any:
 
 
 def _make_bluesky(settings: Settings, db: Database, policy: Any) -> Any:
-    bluesky = _bluesky_module()
     from bot.sessions import load_session, save_session
 
     handle = settings.optional("BLUESKY_HANDLE")
     if not handle:
         raise MissingCredential("BLUESKY_HANDLE", "Bluesky harvest")
     password = settings.secret("BLUESKY_APP_PASSWORD", purpose="Bluesky harvest")
+    bluesky = _bluesky_module()
     return bluesky.BlueskyCollector(
         pds_url=settings.bluesky_pds_url,
         appview_url=settings.bluesky_appview_url,

@@ -224,7 +224,8 @@ def set_state(
     db.execute(
         "INSERT INTO harvest_state (source, platform, state, updated_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(source) DO UPDATE SET platform = coalesce(excluded.platform, platform), "
-        "state = excluded.state, updated_at = excluded.updated_at",
+        "state = excluded.state, updated_at = excluded.updated_at "
+        "WHERE harvest_state.state IS NOT excluded.state",  # an unchanged source writes nothing
         [source, platform, json.dumps(state, sort_keys=True), now],
     )
 

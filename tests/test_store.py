@@ -149,3 +149,12 @@ def test_finish_run_rejects_unknown_fields(db):
     run = start_run(db, source="s1", platform="x")
     with pytest.raises(ValueError, match="bogus"):
         finish_run(db, run, bogus=1)
+
+
+def test_an_unchanged_state_is_not_rewritten(db):
+    save_page(db, Rows(), source="s1", state={"since_id": "9"}, now=NOW)
+    save_page(db, Rows(), source="s1", state={"since_id": "9"}, now="2024-03-09T00:00:00Z")
+    assert next(db.query("SELECT updated_at FROM harvest_state"))["updated_at"] == NOW
+
+    save_page(db, Rows(), source="s1", state={"since_id": "10"}, now="2024-03-09T00:00:00Z")
+    assert next(db.query("SELECT updated_at FROM harvest_state"))["updated_at"] == "2024-03-09T00:00:00Z"
