@@ -12,7 +12,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_ISSUE = ROOT / "examples" / "ml4sci-33.txt"
 
 # Fixtures that other test modules share live in tests/support/*; list them here.
-pytest_plugins: list[str] = ["tests.support.http_server"]
+pytest_plugins: list[str] = ["tests.support.http_server", "tests.support.bsky_network"]
 
 
 @pytest.fixture
