@@ -272,13 +272,13 @@ def test_a_rejected_stored_session_leads_to_one_new_login(bsky_network, thread):
 
 
 @pytest.mark.network
-def test_a_wrong_password_is_one_clear_error_without_the_password(bsky_network, thread):
+def test_a_wrong_password_is_one_clear_error_without_the_password(bsky_network, thread, bsky_account):
     bsky = BlueskyCollector(pds_url=bsky_network.pds_url, appview_url=None,
-                            handle=thread.alice.handle, password="not-the-password-123")
+                            handle=bsky_account.handle, password="not-the-password-123")
     with pytest.raises(BlueskyError) as caught:
         list(bsky.fetch_thread(thread.posts[0].uri))
     message = str(caught.value)
-    assert message.startswith(f"bluesky: login as {thread.alice.handle} at {bsky_network.pds_url} refused:")
+    assert message.startswith(f"bluesky: login as {bsky_account.handle} at {bsky_network.pds_url} refused: 401")
     assert "not-the-password-123" not in message and "\n" not in message
 
 
