@@ -9,6 +9,7 @@ down per endpoint) and ``-reset`` (epoch seconds of the window's end, on the ser
 
 from __future__ import annotations
 
+import bisect
 import copy
 import gzip
 import json
@@ -32,13 +33,14 @@ ARTICLE_URLS = (
 class XServer(FakeServer):
     """A fake ``api.x.com`` with per-endpoint rate-limit windows."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, limits: dict[str, int] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.limits = {**LIMITS, **(limits or {})}
         self.used: dict[str, int] = {}
 
     def extra_headers(self, request: Request, reply: Reply) -> dict[str, str]:
         family = _family(request.path)
-        limit = LIMITS[family]
+        limit = self.limits[family]
         self.used[family] = self.used.get(family, 0) + 1
         window_end = (int(self.clock()) // WINDOW + 1) * WINDOW
         headers = {
@@ -155,19 +157,25 @@ def synthetic_tweets(count: int, *, start_id: int = 1800000000000000000, authors
 
 def _paginator(tweets: list[dict[str, Any]], users: list[dict[str, Any]]) -> Callable[[Request], Reply]:
     users_by_id = {u["id"]: u for u in users}
+    cache: dict[str, Any] = {}
 
     def answer(request: Request) -> Reply:
         since = int(request.query.get("since_id", 0))
         size = int(request.query.get("max_results", 10))
         offset = int(request.query.get("next_token", "p0")[1:])
-        fresh = [t for t in tweets if int(t["id"]) > since]
-        page = fresh[offset:offset + size]
+        # newest first: the tweets newer than since_id are a prefix (tests may prepend new ones)
+        key = (len(tweets), tweets[0]["id"] if tweets else None)
+        if cache.get("key") != key:
+            cache.update(key=key, ids=[-int(t["id"]) for t in tweets])
+        ids = cache["ids"]
+        fresh_count = bisect.bisect_left(ids, -since) if since else len(tweets)
+        page = tweets[offset:min(offset + size, fresh_count)]
         if not page:
             return Reply(body={"meta": {"result_count": 0}})
         meta: dict[str, Any] = {
             "newest_id": page[0]["id"], "oldest_id": page[-1]["id"], "result_count": len(page),
         }
-        if offset + size < len(fresh):
+        if offset + size < fresh_count:
             meta["next_token"] = f"p{offset + size}"
         body: dict[str, Any] = {"data": page, "meta": meta}
         authors = {t["author_id"] for t in page}
