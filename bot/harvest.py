@@ -25,7 +25,7 @@ from bot.settings import PLATFORMS, Settings, Source
 log = logging.getLogger(__name__)
 
 DEFAULT_REDDIT_AGENT = "python:ml4sci-bot:0.1 (harvest; set REDDIT_USER_AGENT)"
-_BSKY_REF = re.compile(r"^(at://\S+|https?://(www\.)?bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+/?)$", re.I)
+_BSKY_REF = re.compile(r"^(at://\S+|https?://(www\.)?bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+/?)$", re.IGNORECASE)
 
 
 @dataclass
@@ -89,6 +89,7 @@ def _make_bluesky(settings: Settings, db: Database, policy: Any) -> Any:
         session=load_session(db, "bluesky", handle),
         on_session=lambda text: save_session(db, "bluesky", handle, text),
         timeout=settings.http_timeout,
+        policy=policy,
     )
 
 

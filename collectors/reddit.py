@@ -10,8 +10,7 @@ submission-with-comments array, the bodies ``bot harvest --load`` takes.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
+import contextlib
 import re
 from collections.abc import Iterator
 from functools import cached_property
@@ -20,10 +19,9 @@ from typing import Any
 from collectors.base import Page, RateLimited, Rows
 from collectors.http import CollectorError, GuardedAdapter, guarded_session
 from collectors.ratelimit import Policy
-from collectors.urls import domain, extract_urls, link_rows
+from collectors.reddit_rows import PLATFORM, is_number, to_rows
 
-PLATFORM = "reddit"
-SITE = "https://www.reddit.com"
+__all__ = ["RedditCollector", "listing_request", "parse_ref", "thread_body", "to_rows"]
 SORTS = ("new", "top", "hot")
 TIME_FILTERS = ("hour", "day", "week", "month", "year", "all")
 MAX_LISTING = 1000  # Reddit's listings end after 1,000 items
@@ -182,7 +180,7 @@ class _Walk:
         self.after = body["data"].get("after")
         if self.incremental and self.pending is None and fresh:
             items = [c["data"] for c in fresh if isinstance(c, dict) and isinstance(c.get("data"), dict)]
-            times = [float(d["created_utc"]) for d in items if _is_number(d.get("created_utc"))]
+            times = [float(d["created_utc"]) for d in items if is_number(d.get("created_utc"))]
             if times:
                 self.pending = {"newest_utc": max(times), "seen": [d.get("name") for d in items[:SEEN_KEPT] if d.get("name")]}
         return fresh, stopped
@@ -191,7 +189,7 @@ class _Walk:
         if data.get("name") in self.seen:
             return True
         created = data.get("created_utc")
-        return _is_number(created) and float(created) < float(self.newest or 0)
+        return is_number(created) and float(created) < float(self.newest or 0)
 
     def state(self, done: bool) -> dict[str, Any]:
         if not self.incremental:
@@ -205,36 +203,28 @@ class _Walk:
         return {**settled, "after": self.after, "pending": self.pending}
 
 
-class _errors:
+@contextlib.contextmanager
+def _errors(what: str) -> Iterator[None]:
     """Turn praw/prawcore failures into our errors, unwrapping the adapter's own."""
+    import prawcore
 
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None:
-            return False
-        import prawcore
-
+    try:
+        yield
+    except prawcore.exceptions.PrawcoreException as exc:
         original = getattr(exc, "original_exception", None)
         if isinstance(original, (RateLimited, CollectorError)):
             raise original from None
         if isinstance(exc, (prawcore.exceptions.NotFound, prawcore.exceptions.Redirect)):
-            raise CollectorError(f"reddit: {self.what} not found") from None
+            raise CollectorError(f"reddit: {what} not found") from None
         if isinstance(exc, prawcore.exceptions.Forbidden):
-            raise CollectorError(f"reddit: {self.what} is private or forbidden (403)") from None
+            raise CollectorError(f"reddit: {what} is private or forbidden (403)") from None
         if isinstance(exc, prawcore.exceptions.OAuthException) or (
             isinstance(exc, prawcore.exceptions.ResponseException) and exc.response.status_code == 401
         ):
             raise CollectorError(
                 "reddit: credentials refused: check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
             ) from None
-        if isinstance(exc, prawcore.exceptions.PrawcoreException):
-            raise CollectorError(f"reddit: {self.what}: {exc}") from None
-        return False
+        raise CollectorError(f"reddit: {what}: {exc}") from None
 
 
 def thread_body(submission: Any) -> list[dict[str, Any]]:
@@ -268,150 +258,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     return str(value)  # praw models (Redditor, Subreddit) print as their names
-
-
-# -- transform ---------------------------------------------------------------------------
-def to_rows(raw: Any) -> Rows:
-    """Rows from a Listing, or from the two-element submission-with-comments array."""
-    rows = Rows()
-    if isinstance(raw, dict) and raw.get("kind") == "Listing":
-        listings = [raw]
-    elif isinstance(raw, list) and all(isinstance(x, dict) and x.get("kind") == "Listing" for x in raw):
-        listings = raw
-    else:
-        rows.skipped.append("reddit: body is neither a Listing nor a [submission, comments] array")
-        return rows
-    authors: dict[str, dict[str, Any]] = {}
-    for listing in listings:
-        children = (listing.get("data") or {}).get("children") or []
-        for index, child in enumerate(children, 1):
-            _thing(child, rows, authors, where=f"item #{index}")
-    rows.authors.extend(authors.values())
-    return rows
-
-
-def _thing(child: Any, rows: Rows, authors: dict[str, Any], *, where: str) -> None:
-    kind = child.get("kind") if isinstance(child, dict) else None
-    data = child.get("data") if isinstance(child, dict) else None
-    if kind == "more":
-        return  # an unexpanded "load more comments" stub: fetch_thread expands them
-    try:
-        if kind not in ("t3", "t1") or not isinstance(data, dict):
-            raise ValueError(f"unexpected kind {kind!r}")
-        post = _submission_row(data, rows) if kind == "t3" else _comment_row(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        rows.skipped.append(f"reddit: skipped {where} ({_describe(data)}): {exc}")
-        return
-    rows.posts.append(post)
-    rows.links.extend(link_rows(post["id"], _urls(data, kind)))
-    author = _author(data)
-    if author:
-        authors[author["id"]] = author
-    replies = data.get("replies")
-    if isinstance(replies, dict):
-        for index, reply in enumerate((replies.get("data") or {}).get("children") or [], 1):
-            _thing(reply, rows, authors, where=f"reply #{index} of {post['id']}")
-
-
-def _submission_row(data: dict[str, Any], rows: Rows) -> dict[str, Any]:
-    post_id = f"reddit:t3_{_id(data)}"
-    title = str(data["title"])
-    selftext = data.get("selftext") or ""
-    url = SITE + data["permalink"] if data.get("permalink") else f"{SITE}/comments/{_id(data)}/"
-    post = _base_row(data, post_id, thread_id=post_id, parent_id=None, url=url)
-    post.update(
-        text=f"{title}\n\n{selftext}" if selftext else title,
-        reply_count=data.get("num_comments"),
-        repost_count=data.get("num_crossposts"),
-    )
-    rows.threads.append(
-        {"id": post_id, "platform": PLATFORM, "root_post_id": post_id,
-         "author_id": post["author_id"], "title": title, "url": url}
-    )
-    return post
-
-
-def _comment_row(data: dict[str, Any]) -> dict[str, Any]:
-    comment_id = _id(data)
-    link_id = str(data["link_id"])
-    if not link_id.startswith("t3_"):
-        raise ValueError(f"link_id {link_id!r} is not a submission")
-    parent = str(data["parent_id"])
-    url = SITE + data["permalink"] if data.get("permalink") else f"{SITE}/comments/{link_id[3:]}/_/{comment_id}/"
-    post = _base_row(data, f"reddit:t1_{comment_id}", thread_id=f"reddit:{link_id}", parent_id=f"reddit:{parent}", url=url)
-    body = data["body"]
-    if not isinstance(body, str):
-        raise TypeError("body is not text")
-    post["text"] = body
-    return post
-
-
-def _base_row(data: dict[str, Any], post_id: str, *, thread_id: str, parent_id: str | None, url: str) -> dict[str, Any]:
-    created = data["created_utc"]
-    if not _is_number(created):
-        raise ValueError(f"created_utc {created!r} is not a number")
-    author = _author_name(data)
-    return {
-        "id": post_id,
-        "platform": PLATFORM,
-        "thread_id": thread_id,
-        "parent_id": parent_id,
-        "author_id": f"reddit:u/{author}" if author else None,
-        "text": None,
-        "created_at": _utc(float(created)),
-        "url": url,
-        "like_count": data.get("score"),
-        "repost_count": None,
-        "reply_count": None,
-        "quote_count": None,
-        "raw": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-    }
-
-
-def _author(data: dict[str, Any]) -> dict[str, Any] | None:
-    name = _author_name(data)
-    if not name:
-        return None
-    raw = {"name": name, "author_fullname": data.get("author_fullname")}
-    return {
-        "id": f"reddit:u/{name}", "platform": PLATFORM, "handle": name, "display_name": None,
-        "description": None, "followers_count": None, "url": f"{SITE}/user/{name}",
-        "raw": json.dumps(raw, separators=(",", ":")),
-    }
-
-
-def _author_name(data: dict[str, Any]) -> str | None:
-    name = data.get("author")
-    return name if isinstance(name, str) and name and name != "[deleted]" else None
-
-
-def _urls(data: dict[str, Any], kind: str) -> list[str]:
-    if kind == "t1":
-        return extract_urls(data.get("body"))
-    urls = []
-    link = data.get("url")
-    if isinstance(link, str) and not data.get("is_self") and domain(link) not in ("reddit.com", "redd.it"):
-        urls.append(link)
-    return urls + extract_urls(data.get("selftext"))
-
-
-def _id(data: dict[str, Any]) -> str:
-    value = data["id"]
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9]+", value):
-        raise ValueError(f"id {value!r} is not a Reddit id")
-    return value
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _utc(epoch: float) -> str:
-    moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _describe(data: Any) -> str:
-    if isinstance(data, dict) and data.get("id"):
-        return f"id {data['id']}"
-    return "no id"

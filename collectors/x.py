@@ -49,7 +49,7 @@ _STATUS_URL = re.compile(
     r"/status(?:es)?/(\d{1,20})(?:[/?#].*)?$",
     re.IGNORECASE,
 )
-_OWN_MEDIA = re.compile(r"^https?://(?:x|twitter)\.com/[^/]+/status/(\d+)/(?:photo|video)/", re.I)
+_OWN_MEDIA = re.compile(r"^https?://(?:x|twitter)\.com/[^/]+/status/(\d+)/(?:photo|video)/", re.IGNORECASE)
 
 
 def parse_ref(ref: str) -> str | None:
@@ -105,11 +105,11 @@ class XCollector:
         self._mark = self.requests
         limit = int(source.options.get("limit", 0) or 0)
         if source.kind == "search":
-            call = lambda **kw: self.client.search_recent_tweets(source.target, **kw)  # noqa: E731
+            call = lambda **kw: self.client.search_recent_tweets(source.target, **kw)
             yield from self._paged(call, state, token_param="next_token", limit=limit, keep={})
         elif source.kind == "account":
             user_id = state.get("user_id") or self._user_id(source.target)
-            call = lambda **kw: self.client.get_users_tweets(user_id, **kw)  # noqa: E731
+            call = lambda **kw: self.client.get_users_tweets(user_id, **kw)
             keep = {"user_id": user_id}
             yield from self._paged(call, state, token_param="pagination_token", limit=limit, keep=keep)
         else:
@@ -364,8 +364,8 @@ def _parent(tweet: dict[str, Any]) -> str | None:
 def _time(value: Any) -> str | None:
     if not value:
         return None
-    moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    moment = dt.datetime.fromisoformat(str(value))  # 3.11 reads the "Z" suffix
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _first_line(text: str, limit: int = 200) -> str:

@@ -243,7 +243,7 @@ def test_a_saved_thread_body_round_trips_through_to_rows(server, clock):
 
     expected = to_rows(recorded_json("TestSubmission.test_comments.json", "/comments/2gmzqe/"))
     got = to_rows(json.loads(json.dumps(page.raw)))
-    strip = lambda rows: [{k: v for k, v in p.items() if k != "raw"} for p in rows.posts]  # noqa: E731
+    strip = lambda rows: [{k: v for k, v in p.items() if k != "raw"} for p in rows.posts]
     assert strip(got) == strip(expected)
     assert got.threads == expected.threads and got.links == expected.links
 
@@ -276,7 +276,7 @@ def test_a_used_up_window_beyond_the_cap_stops_instead_of_prawcore_sleeping(serv
 
     with pytest.raises(RateLimited) as caught:
         for page in collector(server, clock).fetch(source, None):
-            pages.append(page)
+            pages.append(page)  # noqa: PERF402 -- keep the pages yielded before the raise
 
     assert len(pages) == 1 and pages[0].state["after"] == things[99]["data"]["name"]
     assert caught.value.retry_at == "2023-11-14T22:18:20Z"

@@ -6,11 +6,16 @@ import json
 
 import pytest
 
-from bot.harvest import thread_platform
 from bot.errors import InputError
+from bot.harvest import thread_platform
 from tests.fakes.common import Reply
 from tests.fakes.reddit_server import RedditServer, recorded_json
-from tests.fakes.x_server import XServer, load_example, serve_conversation, synthetic_tweets
+from tests.fakes.x_server import (
+    XServer,
+    load_example,
+    serve_conversation,
+    synthetic_tweets,
+)
 
 TOML = """
 [[sources]]

@@ -25,7 +25,7 @@ def thread(app, url: str) -> None:
     """
     from bot.harvest import fetch_thread
 
-    platform, rows = fetch_thread(app.settings, app.db, url)
+    _platform, rows = fetch_thread(app.settings, app.db, url)
     if not rows.posts:
         raise click.ClickException(f"no posts found for {url}")
     click.echo(render_thread(app.db, rows.posts), nl=False)
