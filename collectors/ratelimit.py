@@ -22,7 +22,7 @@ from collectors.base import RateLimited
 
 def utc_iso(epoch: float) -> str:
     """Format epoch seconds as ISO-8601 UTC text ending in ``Z``."""
-    moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(epoch, dt.UTC)
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
