@@ -43,8 +43,6 @@ def parse_feed(text: str, *, source: str) -> tuple[str, list[Issue]]:
         raise InputError(f"malformed feed {source}: {problem}")
     if not parsed.get("version") and not entries:
         raise InputError(f"{source} is not an RSS or Atom feed")
-    if not entries:
-        raise InputError(f"feed {source} has no entries")
     issues = [_issue(entry, source=source) for entry in entries]
     if problem:
         warning = f"the feed is not well-formed ({problem}); it was read leniently"

@@ -70,6 +70,8 @@ class _Loaded:
 def read_issue(source: str, *, timeout: float = 20.0) -> Issue:
     """Read one issue from a file or URL; from a feed, its newest entry."""
     result = read_feed(source, timeout=timeout)
+    if not result.issues:  # a valid feed can be empty; a poller takes that, one issue cannot
+        raise InputError(f"feed {result.source} has no entries")
     return result.issues[0]
 
 
