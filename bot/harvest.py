@@ -102,11 +102,22 @@ COLLECTORS: dict[str, Callable[[Settings, Database, Any], Any]] = {
 
 def make_collector(platform: str, settings: Settings, db: Database, *, policy: Any = None) -> Any:
     """Build a platform's collector from settings; a missing credential is a one-line error."""
-    from collectors.ratelimit import Policy
-
     if platform not in COLLECTORS:
         raise ConfigError(f"unknown platform {platform!r} (use {', '.join(PLATFORMS)})")
-    return COLLECTORS[platform](settings, db, policy or Policy())
+    return COLLECTORS[platform](settings, db, policy or make_policy(settings))
+
+
+def make_policy(settings: Settings) -> Any:
+    """The run's rate-limit policy; ``[harvest] max_wait`` and ``max_total_wait`` in bot.toml."""
+    from bot.timeutil import parse_duration
+    from collectors.ratelimit import Policy
+
+    table = settings.raw.get("harvest") or {}
+    bounds = {}
+    for key in ("max_wait", "max_total_wait"):
+        if key in table:
+            bounds[key] = parse_duration(table[key], name=f"harvest.{key}").total_seconds()
+    return Policy(**bounds)
 
 
 def transformer(platform: str, settings: Settings) -> Callable[[Any], Any]:
@@ -162,10 +173,8 @@ def harvest(
     progress: Progress | None = None,
 ) -> list[SourceResult]:
     """Run each selected source; credentials are checked for every platform before any request."""
-    from collectors.ratelimit import Policy
-
     sources = select_sources(settings, names, platform)
-    policy = policy or Policy()
+    policy = policy or make_policy(settings)
     collectors = {p: make_collector(p, settings, db, policy=policy) for p in dict.fromkeys(s.platform for s in sources)}
     return [run_source(db, collectors[s.platform], s, progress=progress) for s in sources]
 
@@ -267,14 +276,22 @@ def thread_platform(ref: str) -> str:
     )
 
 
-def fetch_thread(settings: Settings, db: Database, ref: str, *, policy: Any = None) -> tuple[str, Any]:
-    """Fetch one whole thread, save it, and return (platform, its rows)."""
+def fetch_thread(
+    settings: Settings, db: Database, ref: str, *, policy: Any = None, include_replies: bool = False
+) -> tuple[str, Any]:
+    """Fetch one whole thread, save it, and return (platform, its rows).
+
+    ``include_replies`` keeps everyone's replies on X (by default only the author's own chain);
+    Reddit always brings the whole comment tree and Bluesky the whole thread.
+    """
     from collectors.base import RateLimited, Rows
     from collectors.http import CollectorError
     from collectors.store import save_page
 
     platform = thread_platform(ref)
     collector = make_collector(platform, settings, db, policy=policy)
+    if include_replies and hasattr(collector, "include_replies"):
+        collector.include_replies = True
     everything = Rows()
     try:
         for page in collector.fetch_thread(ref.strip()):

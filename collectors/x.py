@@ -24,6 +24,7 @@ from collectors.urls import link_rows
 PLATFORM = "x"
 DEFAULT_BASE_URL = "https://api.x.com"
 TWEEPY_HOST = "https://api.twitter.com"  # hard-coded in tweepy's Client.request()
+DEFAULT_LIMIT = 1000  # posts per run and source; the next run starts from the newest anyway
 
 EXPANSIONS = [
     "author_id", "referenced_tweets.id", "referenced_tweets.id.author_id",
@@ -103,7 +104,7 @@ class XCollector:
         """Pages of ``source`` (search or account) newer than ``state``'s ``since_id``."""
         state = dict(state or {})
         self._mark = self.requests
-        limit = int(source.options.get("limit", 0) or 0)
+        limit = int(source.options.get("limit", DEFAULT_LIMIT) or DEFAULT_LIMIT)
         if source.kind == "search":
             call = lambda **kw: self.client.search_recent_tweets(source.target, **kw)
             yield from self._paged(call, state, token_param="next_token", limit=limit, keep={})

@@ -210,8 +210,9 @@ def test_thread_from_an_x_status_url(bot, db, x_server):
         "  tweet.fields=created_at,author_id,context_annotations",
         "  https://x.com/snowman/status/1273733248749690880",
     ]
-    assert "  @snowman · 2020-06-24T20:04:54Z" in result.stdout  # a reply, indented
-    assert "    @snowman · 2020-06-25T10:00:00Z" in result.stdout
+    lines = result.stdout.splitlines()
+    assert "  @snowman · 2020-06-24T20:04:54Z" in lines  # a reply, indented
+    assert "    @snowman · 2020-06-25T10:00:00Z" in lines
     assert db["posts"].count == 3
     assert next(db.query("SELECT post_count, title FROM threads")) == {
         "post_count": 3, "title": "So, what's your favorite thing about Twitter Developer Labs?"}
@@ -238,3 +239,14 @@ def test_thread_platforms_are_recognised_without_network():
     assert thread_platform("at://did:plc:abc/app.bsky.feed.post/3kabcdefgh2x") == "bluesky"
     with pytest.raises(InputError):
         thread_platform("https://bsky.app/profile/ml4sci.bsky.social")
+
+
+def test_thread_replies_flag_keeps_everyones_replies(bot, db, x_server):
+    serve_conversation(x_server)
+
+    result = bot("thread", "--replies", "https://x.com/snowman/status/1273733248749690880")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "7 posts"
+    # root -> happycamper -> snowman -> happycamper: three levels down
+    assert "      @happycamper · 2020-06-25T06:14:19Z" in result.stdout.splitlines()

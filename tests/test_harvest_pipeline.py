@@ -191,3 +191,12 @@ def test_a_submission_listing_saves_threads_with_counts(db, reddit_server, setti
     thread = next(db.query("SELECT * FROM threads WHERE id = ?", [f"reddit:t3_{recorded['id']}"]))
     assert (thread["title"], thread["post_count"], thread["reply_count"], thread["like_count"]) == (
         recorded["title"], 1, 0, recorded["score"])
+
+
+def test_wait_bounds_come_from_the_harvest_table(settings_for):
+    from bot.harvest import make_policy
+
+    policy = make_policy(settings_for(toml=TOML + '\n[harvest]\nmax_wait = "2m"\nmax_total_wait = "10m"\n'))
+    assert (policy.max_wait, policy.max_total_wait) == (120.0, 600.0)
+    with pytest.raises(ConfigError, match="invalid harvest.max_wait 'soon'"):
+        make_policy(settings_for(toml=TOML + '\n[harvest]\nmax_wait = "soon"\n'))

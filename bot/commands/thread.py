@@ -12,8 +12,9 @@ MAX_INDENT = 8
 
 @click.command(name="thread")
 @click.argument("url")
+@click.option("--replies", is_flag=True, help="On X, keep everyone's replies, not only the author's chain.")
 @click.pass_obj
-def thread(app, url: str) -> None:
+def thread(app, url: str, replies: bool) -> None:
     """Fetch one whole thread, save it and print it.
 
     URL is an X status URL, a bsky.app post URL or at:// URI, or a Reddit comments URL.
@@ -25,7 +26,7 @@ def thread(app, url: str) -> None:
     """
     from bot.harvest import fetch_thread
 
-    _platform, rows = fetch_thread(app.settings, app.db, url)
+    _platform, rows = fetch_thread(app.settings, app.db, url, include_replies=replies)
     if not rows.posts:
         raise click.ClickException(f"no posts found for {url}")
     click.echo(render_thread(app.db, rows.posts), nl=False)
