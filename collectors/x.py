@@ -59,6 +59,10 @@ def parse_ref(ref: str) -> str | None:
     return match.group(1) if match else None
 
 
+class RejectedRequest(CollectorError):
+    """X answered 400: a parameter (a query, an expired paging token) was refused."""
+
+
 class XCollector:
     """Harvest X through tweepy's ``Client`` with our timeout, base URL and rate-limit policy."""
 
@@ -133,8 +137,8 @@ class XCollector:
         while True:
             try:
                 body = self._call(call, since_id=since, max_results=self.page_size, **{token_param: token}, **FIELDS)
-            except CollectorError as exc:
-                if token is None or "400" not in str(exc):
+            except RejectedRequest:
+                if token is None:
                     raise
                 token, newest = None, None  # an expired resume token: start the pass again
                 continue
@@ -204,6 +208,8 @@ class XCollector:
             body = method(*args, **kwargs)
         except tweepy.errors.Unauthorized:
             raise CollectorError("x: the API refused the bearer token (401): check X_BEARER_TOKEN") from None
+        except tweepy.errors.BadRequest as exc:
+            raise RejectedRequest(f"x: {exc}") from None
         except tweepy.errors.Forbidden as exc:
             raise CollectorError(f"x: forbidden (403), the app's access level may not allow this: {exc}") from None
         except tweepy.errors.HTTPException as exc:

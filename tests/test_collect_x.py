@@ -382,3 +382,13 @@ def test_an_expired_resume_token_restarts_the_pass(server, clock):
 
     assert pages[-1].state == {"since_id": tweets[0]["id"]}
     assert server.requests[1].query.get("next_token", ABSENT) is ABSENT
+
+
+def test_a_refused_query_is_an_error_not_a_restart(server, clock):
+    server.route("GET", "/2/tweets/search/recent", Reply(status=400, body={
+        "errors": [{"message": "There were errors processing your request: Ambiguous use of and as a keyword"}],
+        "title": "Invalid Request", "detail": "One or more parameters to your request was invalid."}))
+
+    with pytest.raises(CollectorError, match="x: 400 Bad Request"):
+        list(collector(server, clock).fetch(SEARCH, None))
+    assert server.count() == 1
