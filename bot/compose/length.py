@@ -20,6 +20,7 @@ from typing import Any
 import regex
 
 from bot.compose import links
+from bot.compose.twitter_text_loader import load_twitter_text
 
 X_LIMIT = 280
 BLUESKY_GRAPHEME_LIMIT = 300
@@ -34,6 +35,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 def x_config(version: int = 3) -> XConfig:
     """A copy of twitter-text's built-in config ``version`` (1, 2 or 3), every key filled in."""
+    load_twitter_text()
     from twitter_text.config import config
 
     return _complete(copy.deepcopy(config[f"version{version}"]))
@@ -52,6 +54,7 @@ def _complete(config: XConfig) -> XConfig:
 
 def x_parse(text: str, *, config: XConfig | None = None) -> Any:
     """twitter-text's full result (``weightedLength``, ``valid``, ``permillage``, ranges)."""
+    load_twitter_text()
     from twitter_text import parse_tweet
 
     return parse_tweet(text, config if config is not None else _default_config())
@@ -86,6 +89,7 @@ def _default_config() -> XConfig:
 
 def x_urls(text: str) -> tuple[str, ...]:
     """The URLs X links (and counts as 23 each), with or without a scheme."""
+    load_twitter_text()
     from twitter_text import extract_urls
 
     return tuple(extract_urls(unicodedata.normalize("NFC", text)))
