@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from bot.errors import BotError
+from collectors.sqlutil import immediate, run_script
+
+__all__ = ["BUSY_TIMEOUT_MS", "apply_migrations", "immediate", "open_db", "run_script"]
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -44,43 +45,3 @@ def apply_migrations(db: Database) -> list[str]:
         pending = [m.name for m in migrations.pending(db)]
         migrations.apply(db)
     return pending
-
-
-def run_script(db: Database, script: str) -> None:
-    """Run several SQL statements inside the caller's transaction.
-
-    ``sqlite3.executescript`` commits any open transaction first, which would split a
-    migration from its record; this runs the statements one by one instead.
-    """
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            if statement.strip().strip(";").strip():
-                db.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
-
-
-@contextlib.contextmanager
-def immediate(db: Database) -> Iterator[Database]:
-    """A transaction that takes the write lock at BEGIN (``BEGIN IMMEDIATE``).
-
-    ``Database.atomic()`` uses a deferred BEGIN; a read-then-write (a lease, a state
-    transition) needs the lock first so two processes cannot both read the old state.
-    Inside an open transaction this is a savepoint, so such blocks nest.
-    """
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
-    else:
-        db.conn.execute("COMMIT")

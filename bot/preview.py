@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from bot.compose.model import Facet, Post, Thread
 from bot.compose.thread import post_to_dict

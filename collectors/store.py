@@ -8,18 +8,18 @@ Thread counts (posts, replies, likes, first and last post) are derived from the 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
 from collectors.base import Rows
+from collectors.sqlutil import immediate, run_script
 from collectors.ratelimit import utc_iso
 
 SCHEMA = """
@@ -109,6 +109,20 @@ JOIN posts ON posts.id = links.post_id
 LEFT JOIN authors ON authors.id = posts.author_id;
 """
 
+_FTS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS [{table}_fts] USING FTS5 ([{column}], content=[{table}]);
+CREATE TRIGGER IF NOT EXISTS [{table}_ai] AFTER INSERT ON [{table}] BEGIN
+  INSERT INTO [{table}_fts] (rowid, [{column}]) VALUES (new.rowid, new.[{column}]);
+END;
+CREATE TRIGGER IF NOT EXISTS [{table}_ad] AFTER DELETE ON [{table}] BEGIN
+  INSERT INTO [{table}_fts] ([{table}_fts], rowid, [{column}]) VALUES('delete', old.rowid, old.[{column}]);
+END;
+CREATE TRIGGER IF NOT EXISTS [{table}_au] AFTER UPDATE ON [{table}] BEGIN
+  INSERT INTO [{table}_fts] ([{table}_fts], rowid, [{column}]) VALUES('delete', old.rowid, old.[{column}]);
+  INSERT INTO [{table}_fts] (rowid, [{column}]) VALUES (new.rowid, new.[{column}]);
+END;
+"""
+
 POST_COLUMNS = (
     "id", "platform", "thread_id", "parent_id", "author_id", "text", "created_at", "url",
     "like_count", "repost_count", "reply_count", "quote_count", "raw",
@@ -152,11 +166,15 @@ class Saved:
 
 
 def create_schema(db: Database) -> None:
-    """Create the harvest tables, their full-text indexes and triggers (idempotent)."""
-    db.executescript(SCHEMA)
-    for table, columns in (("posts", ["text"]), ("threads", ["title"])):
-        if not db[f"{table}_fts"].exists():
-            db[table].enable_fts(columns, create_triggers=True)
+    """Create the harvest tables, their full-text indexes and triggers (idempotent).
+
+    The FTS tables and triggers are the ones ``sqlite-utils enable-fts --create-triggers``
+    makes (so ``db["posts"].search()`` and datasette find them), written out here because
+    ``enable_fts`` runs ``executescript``, which would commit the migration halfway.
+    """
+    run_script(db, SCHEMA)
+    for table, column in (("posts", "text"), ("threads", "title")):
+        run_script(db, _FTS.format(table=table, column=column))
 
 
 def save_page(
@@ -171,7 +189,7 @@ def save_page(
     """Upsert ``rows`` and, when given, set ``source``'s state, in one transaction."""
     now = now or utc_iso(time.time())
     posts = _unique(rows.posts, "id", POST_COLUMNS)
-    with write(db):
+    with immediate(db):
         new = len(posts) - _count_existing(db, [p["id"] for p in posts])
         if posts:
             db["posts"].upsert_all(posts, pk="id")
@@ -191,24 +209,6 @@ def save_page(
         if source is not None and state is not None:
             set_state(db, source, state, platform=platform, now=now)
     return Saved(posts_seen=len(posts), posts_new=new, skipped=len(rows.skipped))
-
-
-@contextlib.contextmanager
-def write(db: Database) -> Iterator[Database]:
-    """One write transaction taken at BEGIN, or a savepoint inside the caller's."""
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
-    else:
-        db.conn.execute("COMMIT")
 
 
 def load_state(db: Database, source: str) -> dict[str, Any] | None:
@@ -234,7 +234,7 @@ def start_run(db: Database, *, source: str | None, platform: str | None, now: st
     """Record the start of a run; runs left ``running`` by a dead process become ``interrupted``."""
     now = now or utc_iso(time.time())
     host = socket.gethostname()
-    with write(db):
+    with immediate(db):
         for row in db.query(
             "SELECT id, pid FROM harvest_runs WHERE status = 'running' AND host = ?", [host]
         ):
@@ -259,7 +259,7 @@ def finish_run(db: Database, run_id: int, *, now: str | None = None, **fields: A
     if unknown:
         raise ValueError(f"unknown harvest_runs fields: {sorted(unknown)}")
     values = {"finished_at": now or utc_iso(time.time()), **fields}
-    with write(db):
+    with immediate(db):
         db["harvest_runs"].update(run_id, values)
 
 

@@ -51,3 +51,29 @@ def test_run_script_stays_inside_the_callers_transaction(db):
     except RuntimeError:
         pass
     assert db.execute("select count(*) from t").fetchone()[0] == 0
+
+
+def test_harvest_schema_is_created_inside_the_callers_transaction(tmp_path):
+    """Regression: enable_fts/executescript committed a migration halfway through."""
+    import pytest
+    from sqlite_utils import Database
+
+    from collectors.store import create_schema
+
+    db = Database(tmp_path / "x.db")
+    with pytest.raises(RuntimeError):
+        with db.atomic():
+            create_schema(db)
+            assert "posts_fts" in db.table_names()
+            raise RuntimeError("roll back")
+    assert db.table_names() == []
+
+
+def test_full_text_search_follows_inserts_updates_and_deletes(db):
+    db.execute("insert into posts (id, platform, text) values ('x:1', 'x', 'graph neural networks')")
+    assert [r["id"] for r in db["posts"].search("neural")] == ["x:1"]
+    db.execute("update posts set text = 'protein folding' where id = 'x:1'")
+    assert list(db["posts"].search("neural")) == []
+    assert [r["id"] for r in db["posts"].search("folding")] == ["x:1"]
+    db.execute("delete from posts where id = 'x:1'")
+    assert list(db["posts"].search("folding")) == []
