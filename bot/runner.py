@@ -265,33 +265,29 @@ def resolve_issue_key(db: Database, ref: str) -> str:
 
 
 def hold(db: Database, ref: str, *, clock: Clock = utcnow) -> str:
-    key = resolve_issue_key(db, ref)
-    row = next(db.query("SELECT status FROM schedule WHERE issue_key = ?", [key]), None)
-    if row and row["status"] == "posted":
-        raise BotError(f"issue {ref} is already posted; nothing to hold")
-    now = iso(clock())
-    with immediate(db):
-        db.execute(
-            "INSERT INTO schedule (issue_key, status, held, created_at, updated_at)"
-            " VALUES (?, 'waiting', 1, ?, ?) ON CONFLICT (issue_key) DO UPDATE SET held = 1,"
-            " updated_at = excluded.updated_at",
-            [key, now, now],
-        )
-    return key
+    """Keep ``bot run`` from posting an issue until it is released."""
+    return _set_held(db, ref, held=True, clock=clock)
 
 
 def release(db: Database, ref: str, *, clock: Clock = utcnow) -> str:
     """Let a held (or back-catalogue) issue go: bot run posts it at its next check."""
+    return _set_held(db, ref, held=False, clock=clock)
+
+
+def _set_held(db: Database, ref: str, *, held: bool, clock: Clock) -> str:
     key = resolve_issue_key(db, ref)
     row = next(db.query("SELECT status FROM schedule WHERE issue_key = ?", [key]), None)
     if row and row["status"] == "posted":
-        raise BotError(f"issue {ref} is already posted")
+        raise BotError(f"issue {ref} is already posted; nothing to {'hold' if held else 'release'}")
     now = iso(clock())
+    # Releasing also makes the issue due now (a back-catalogue issue included); holding
+    # leaves its review window as it was.
+    on_conflict = "held = 1" if held else "held = 0, status = 'waiting', post_after = excluded.post_after"
     with immediate(db):
         db.execute(
             "INSERT INTO schedule (issue_key, status, held, post_after, created_at, updated_at)"
-            " VALUES (?, 'waiting', 0, ?, ?, ?) ON CONFLICT (issue_key) DO UPDATE SET held = 0,"
-            " status = 'waiting', post_after = excluded.post_after, updated_at = excluded.updated_at",
-            [key, now, now, now],
+            f" VALUES (?, 'waiting', ?, ?, ?, ?) ON CONFLICT (issue_key) DO UPDATE SET {on_conflict},"
+            " updated_at = excluded.updated_at",
+            [key, int(held), None if held else now, now, now],
         )
     return key

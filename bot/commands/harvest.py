@@ -26,6 +26,7 @@ def harvest(app, names: tuple[str, ...], platform: str | None, load_path: str | 
 
     Example:
 
+    \b
         bot harvest --source x-ml4sci
         bot harvest --platform x --load search-response.json
     """
