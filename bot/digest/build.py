@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from bot.digest.candidates import ThreadView, load_threads
-from bot.digest.scoring import Score, score_threads
+from bot.digest.candidates import load_threads
+from bot.digest.model import Digest, Entry
+from bot.digest.options import digest_options
+from bot.digest.scoring import score_threads
 from bot.digest.summary import one_line
-from bot.digest.used import auto_mark, used_ids
+from bot.digest.used import auto_mark, used_threads
 from bot.settings import Settings
 from bot.timeutil import Clock, utcnow
-
-
-@dataclass(frozen=True)
-class Entry:
-    thread: ThreadView
-    score: Score
-    summary: str
-    used: bool
-
-
-@dataclass(frozen=True)
-class Digest:
-    since: dt.datetime
-    until: dt.datetime
-    entries: tuple[Entry, ...]
-
-    def by_platform(self, platform: str) -> list[Entry]:
-        return [e for e in self.entries if e.thread.platform == platform]
 
 
 def build_digest(
@@ -44,30 +28,22 @@ def build_digest(
     include_used: bool = False,
     clock: Clock = utcnow,
 ) -> Digest:
-    """Score the window's threads; keep the ``top`` best per platform (used ones left out)."""
-    now = clock()
-    auto_mark(db)
-    used = used_ids(db)
-    pairs = load_threads(db, since=now - since, platforms=platforms, used=used)
-    views = {candidate.id: view for candidate, view in pairs}
-    options = settings.raw.get("digest", {}) if isinstance(settings.raw, dict) else {}
-    scored = score_threads(
-        [candidate for candidate, _ in pairs],
-        now=now,
-        keywords=settings.keywords,
-        allow=options.get("allow", ()),
-        deny=options.get("deny", ()),
-        strong_domains=options.get("strong_domains", ()),
-    )
-    kept: list[Entry] = []
-    per_platform: dict[str, int] = {}
-    for candidate, score in scored:
-        if candidate.used and not include_used:
+    """The ``top`` best threads per platform active in the last ``since`` before ``clock()``.
+
+    Threads used in an issue (marked by hand, or linked or embedded in a stored issue) are
+    left out unless ``include_used``; then they rank with their penalty.
+    """
+    options = digest_options(settings.raw)
+    until = clock()
+    auto_mark(db, clock=clock)
+    used = used_threads(db)
+    threads = load_threads(db, since=until - since, until=until, platforms=platforms)
+    entries: list[Entry] = []
+    shown: Counter[str] = Counter()
+    for thread, score in score_threads(threads, now=until, options=options, used=used):
+        if (thread.id in used and not include_used) or shown[thread.platform] >= top:
             continue
-        if per_platform.get(candidate.platform, 0) >= top:
-            continue
-        per_platform[candidate.platform] = per_platform.get(candidate.platform, 0) + 1
-        view = views[candidate.id]
-        kept.append(Entry(view, score, one_line(view.title, view.author_posts, replies=view.replies),
-                          candidate.used))
-    return Digest(since=now - since, until=now, entries=tuple(kept))
+        shown[thread.platform] += 1
+        summary = one_line(thread.title, thread.author_posts, replies=thread.replies)
+        entries.append(Entry(thread, score, summary, used_in=used.get(thread.id)))
+    return Digest(since=until - since, until=until, entries=tuple(entries))

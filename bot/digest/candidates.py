@@ -1,101 +1,93 @@
-"""Provide :func:`load_threads`: harvested threads in a time window, ready to score and render."""
+"""Provide :func:`load_threads`: the harvested threads active in a time window, with their posts.
+
+A thread is active when it has a post between ``since`` and ``until``. Only threads whose
+first post was harvested are candidates: a reply found by a search, in a conversation we do
+not hold the start of, is somebody else's thread (``bot thread URL`` fetches it whole).
+Three queries for the whole window, not three per thread.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import re
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
 
-from bot.digest.scoring import Candidate
+from bot.digest.model import Thread
 from bot.timeutil import iso, parse_iso
 
+_SUBREDDIT = re.compile(r"/r/([^/]+)/comments/", re.IGNORECASE)
 
-@dataclass
-class ThreadView:
-    """A thread as the digest shows it."""
-
-    id: str
-    platform: str
-    url: str | None
-    title: str
-    author_handle: str | None
-    author_name: str | None
-    author_posts: list[str] = field(default_factory=list)  # the author's own posts, in order
-    replies: list[str] = field(default_factory=list)  # others' posts, best first
-    links: list[str] = field(default_factory=list)
-    community: str | None = None  # a subreddit
-    points: int = 0
-    comments: int = 0
+_WINDOW = """
+SELECT t.* FROM threads t JOIN posts root ON root.id = t.root_post_id
+WHERE t.last_post_at >= :since AND t.first_post_at <= :until {platforms}
+"""
 
 
 def load_threads(
-    db: Database, *, since: dt.datetime, platforms: Sequence[str] | None = None,
-    used: set[str] | frozenset[str] = frozenset(),
-) -> list[tuple[Candidate, ThreadView]]:
-    """Threads with a post at or after ``since`` (or first seen then), with their posts."""
-    params: list[Any] = [iso(since), iso(since)]
-    where = "(coalesce(t.last_post_at, t.last_seen_at) >= ? OR t.first_seen_at >= ?)"
+    db: Database, *, since: dt.datetime, until: dt.datetime, platforms: Sequence[str] | None = None
+) -> list[Thread]:
+    """Every candidate thread with a post in ``[since, until]``, by id."""
+    params: dict[str, Any] = {"since": iso(since), "until": iso(until)}
+    extra = ""
     if platforms:
-        where += f" AND t.platform IN ({','.join('?' * len(platforms))})"
-        params.extend(platforms)
-    threads = list(db.query(f"SELECT t.* FROM threads t WHERE {where} ORDER BY t.id", params))
-    out = []
-    for thread in threads:
-        posts = list(db.query(
-            "SELECT p.*, a.handle, a.display_name FROM posts p LEFT JOIN authors a ON a.id = p.author_id"
-            " WHERE p.thread_id = ? ORDER BY p.created_at, p.id", [thread["id"]],
-        ))
-        if not posts:
-            continue
-        root = next((p for p in posts if p["id"] == (thread["root_post_id"] or thread["id"])), posts[0])
-        author_id = thread["author_id"] or root["author_id"]
-        mine = [p for p in posts if p["author_id"] == author_id]
-        others = sorted((p for p in posts if p["author_id"] != author_id),
-                        key=lambda p: -(p["like_count"] or 0))
-        links = [r["url"] for r in db.query(
-            "SELECT DISTINCT l.url, l.domain FROM links l JOIN posts p ON p.id = l.post_id"
-            " WHERE p.thread_id = ? AND p.author_id IS ? ORDER BY l.url", [thread["id"], author_id])]
-        domains = [r["domain"] for r in db.query(
-            "SELECT DISTINCT l.domain FROM links l JOIN posts p ON p.id = l.post_id"
-            " WHERE p.thread_id = ? AND p.author_id IS ?", [thread["id"], author_id])]
-        engagement = sum(
-            (p["like_count"] or 0) + 2 * (p["repost_count"] or 0) + (p["quote_count"] or 0)
-            for p in posts
-        ) + len(others)
-        title = thread["title"] or _first_line(root["text"])
-        view = ThreadView(
-            id=thread["id"], platform=thread["platform"], url=thread["url"] or root["url"],
-            title=title, author_handle=root["handle"], author_name=root["display_name"],
-            author_posts=[p["text"] or "" for p in mine], replies=[p["text"] or "" for p in others],
-            links=links, community=_community(root), points=root["like_count"] or 0,
-            comments=root["reply_count"] or len(others),
-        )
-        candidate = Candidate(
-            id=thread["id"], platform=thread["platform"], author_handle=root["handle"],
-            text=" ".join([title, *view.author_posts]),
-            first_post_at=parse_iso(thread["first_post_at"] or root["created_at"] or thread["first_seen_at"]),
-            engagement=float(engagement), author_posts=len(mine), domains=domains,
-            used=thread["id"] in used,
-        )
-        out.append((candidate, view))
-    return out
+        params.update({f"p{i}": p for i, p in enumerate(platforms)})
+        extra = f"AND t.platform IN ({', '.join(f':p{i}' for i in range(len(platforms)))})"
+    window = _WINDOW.format(platforms=extra)
+    threads = list(db.query(window + " ORDER BY t.id", params))
+    posts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for post in db.query(
+        "SELECT p.id, p.thread_id, p.author_id, p.text, p.created_at, p.url, p.like_count, p.repost_count,"
+        " p.reply_count, p.quote_count, a.handle, a.display_name FROM posts p"
+        " LEFT JOIN authors a ON a.id = p.author_id"
+        f" WHERE p.thread_id IN (SELECT id FROM ({window})) ORDER BY p.created_at, p.id",
+        params,
+    ):
+        posts[post["thread_id"]].append(post)
+    domains: dict[str, set[str]] = defaultdict(set)
+    for link in db.query(
+        "SELECT l.post_id, l.domain FROM links l JOIN posts p ON p.id = l.post_id"
+        f" WHERE p.thread_id IN (SELECT id FROM ({window}))",
+        params,
+    ):
+        domains[link["post_id"]].add(link["domain"])
+    return [_thread(row, posts[row["id"]], domains) for row in threads]
+
+
+def _thread(row: dict[str, Any], posts: list[dict[str, Any]], domains: dict[str, set[str]]) -> Thread:
+    root = next(p for p in posts if p["id"] == row["root_post_id"])
+    author = row["author_id"] or root["author_id"]
+    mine = [p for p in posts if p["author_id"] == author]
+    others = sorted((p for p in posts if p["author_id"] != author), key=lambda p: -(p["like_count"] or 0))
+    engagement = sum(
+        (p["like_count"] or 0) + 2 * (p["repost_count"] or 0) + (p["quote_count"] or 0) for p in posts
+    ) + len(others)
+    url = row["url"] or root["url"]
+    return Thread(
+        id=row["id"],
+        platform=row["platform"],
+        url=url,
+        title=row["title"] or _first_line(root["text"]),
+        author_handle=root["handle"],
+        author_name=root["display_name"],
+        first_post_at=parse_iso(row["first_post_at"]),
+        author_posts=tuple(p["text"] or "" for p in mine),
+        replies=tuple(p["text"] or "" for p in others),
+        domains=tuple(sorted({d for p in mine for d in domains.get(p["id"], ())})),
+        engagement=float(engagement),
+        community=_subreddit(url) if row["platform"] == "reddit" else None,
+        points=root["like_count"] or 0,
+        comments=root["reply_count"] or len(others),
+    )
 
 
 def _first_line(text: str | None) -> str:
-    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
-    return line[:200]
+    return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
 
 
-def _community(root: dict[str, Any]) -> str | None:
-    if root["platform"] != "reddit" or not root["raw"]:
-        return None
-    try:
-        raw = json.loads(root["raw"])
-    except ValueError:
-        return None
-    data = raw.get("data", raw) if isinstance(raw, dict) else {}
-    return data.get("subreddit") or None
+def _subreddit(url: str | None) -> str | None:
+    match = _SUBREDDIT.search(url or "")
+    return match.group(1) if match else None

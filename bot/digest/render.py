@@ -1,84 +1,130 @@
-"""Provide the digest's two renderings: Markdown that pastes into Substack, and an HTML page."""
+"""Provide the digest's two renderings: Markdown to paste into Substack, and an HTML page.
+
+Both list the same entries in the same order: X, then Bluesky (author, first line as a link,
+the one-line summary), then "From Reddit" (title as a link, subreddit, points, comments,
+summary). Harvested text is escaped for each format, so a ``*`` or a ``<`` in a post is shown,
+not obeyed.
+"""
 
 from __future__ import annotations
 
 import html
+import re
+from urllib.parse import quote
 
-from bot.digest.build import Digest, Entry
+from bot.digest.model import Digest, Entry
+from bot.digest.summary import tidy
 
-SECTIONS = (("x", "On X"), ("bluesky", "On Bluesky"))
+TITLE = "Tales of the Twitterverse"
+SECTIONS = (("x", "On X"), ("bluesky", "On Bluesky"), ("reddit", "From Reddit"))
+EMPTY = "No harvested threads in this window: run bot harvest, or widen --since."
 
-
-def _who(entry: Entry) -> str:
-    handle = entry.thread.author_handle
-    if not handle:
-        return entry.thread.author_name or "someone"
-    return f"@{handle}" + (f" ({entry.thread.author_name})" if entry.thread.author_name else "")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~|&#!])")
 
 
-def _heading(digest: Digest) -> str:
-    return f"{digest.since:%Y-%m-%d} to {digest.until:%Y-%m-%d}"
+def window(digest: Digest) -> str:
+    return f"{digest.since:%Y-%m-%d %H:%M} to {digest.until:%Y-%m-%d %H:%M} UTC"
 
 
 def to_markdown(digest: Digest, *, explain: bool = False) -> str:
-    lines = ["## Tales of the Twitterverse (draft)", "", f"_Harvested threads, {_heading(digest)}._", ""]
-    for platform, title in SECTIONS:
+    lines = [f"## {TITLE}", "", f"_Draft from the threads harvested {window(digest)}._", ""]
+    for platform, heading in SECTIONS:
         entries = digest.by_platform(platform)
-        if not entries:
-            continue
-        lines += [f"### {title}", ""]
-        for entry in entries:
-            link = f" ([link]({entry.thread.url}))" if entry.thread.url else ""
-            lines.append(f"- **{_who(entry)}**: {_md(entry.thread.title)}{link}")
-            if entry.summary and entry.summary != entry.thread.title:
-                lines.append(f"  {_md(entry.summary)}")
-            if explain:
-                lines.append(f"  `score {entry.score.explain()}`")
-        lines.append("")
-    reddit = digest.by_platform("reddit")
-    if reddit:
-        lines += ["### From Reddit", ""]
-        for entry in reddit:
-            where = f"r/{entry.thread.community}, " if entry.thread.community else ""
-            title = f"[{_md(entry.thread.title)}]({entry.thread.url})" if entry.thread.url else _md(entry.thread.title)
-            lines.append(f"- {title} ({where}{entry.thread.points} points, "
-                         f"{entry.thread.comments} comments): {_md(entry.summary)}")
-            if explain:
-                lines.append(f"  `score {entry.score.explain()}`")
-        lines.append("")
+        if entries:
+            lines += [f"### {heading}", ""]
+            lines += [line for entry in entries for line in _md_entry(entry, explain=explain)]
+            lines.append("")
     if not digest.entries:
-        lines += ["_No harvested threads in this window: run bot harvest first._", ""]
+        lines += [EMPTY, ""]
     return "\n".join(lines)
 
 
-def _md(text: str) -> str:
-    """Escape what Markdown would otherwise take as formatting in harvested text."""
-    for char in "\\`*_[]<>":
-        text = text.replace(char, "\\" + char)
-    return " ".join(text.split())
+def _md_entry(entry: Entry, *, explain: bool) -> list[str]:
+    thread = entry.thread
+    title = md(display_title(entry))
+    link = f"[{title}]({md_url(thread.url)})" if _web(thread.url) else title
+    if thread.platform == "reddit":
+        line = f"- {link} ({md(_reddit_facts(entry))})"
+    else:
+        line = f"- **{md(author(entry))}**: {link}"
+    if entry.summary:
+        line += f" — {md(entry.summary)}"
+    if entry.used_in:
+        line += f" _(used in issue {md(entry.used_in)})_"
+    lines = [line]
+    if explain:
+        lines.append(f"  - `score {entry.score.explain().replace('`', '')}`")
+    return lines
+
+
+def md(text: str) -> str:
+    """Harvested text as literal Markdown: on one line, every formatting character escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def md_url(url: str) -> str:
+    """A link destination that cannot end early: spaces, brackets and parentheses encoded."""
+    return quote(url, safe=":/?#@!$&'*+,;=%~-._")
 
 
 def to_html(digest: Digest, *, explain: bool = False) -> str:
-    esc = html.escape
-    parts = []
-    for platform, title in (*SECTIONS, ("reddit", "From Reddit")):
+    sections = []
+    for platform, heading in SECTIONS:
         entries = digest.by_platform(platform)
-        if not entries:
-            continue
-        items = []
-        for entry in entries:
-            link = f'<a href="{esc(entry.thread.url)}">{esc(entry.thread.title)}</a>' if entry.thread.url \
-                else esc(entry.thread.title)
-            who = esc(_who(entry)) if platform != "reddit" else esc(
-                f"r/{entry.thread.community}" if entry.thread.community else "Reddit")
-            score = f'<code class="score">{esc(entry.score.explain())}</code>' if explain else ""
-            items.append(f"<li><b>{who}</b>: {link}<p>{esc(entry.summary)}</p>{score}</li>")
-        parts.append(f"<section><h2>{esc(title)}</h2><ol>{''.join(items)}</ol></section>")
-    body = "".join(parts) or "<p>No harvested threads in this window: run bot harvest first.</p>"
+        if entries:
+            items = "\n".join(_html_entry(entry, explain=explain) for entry in entries)
+            sections.append(f"<section>\n<h2>{heading}</h2>\n<ul>\n{items}\n</ul>\n</section>")
+    body = "\n".join(sections) or f"<p>{html.escape(EMPTY)}</p>"
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tales of the Twitterverse '
-        f"(draft)</title><style>body{{font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;"
-        f"padding:0 1rem}}li{{margin:.6rem 0}}li p{{margin:.2rem 0;color:#444}}.score{{color:#777}}</style>"
-        f"</head><body><h1>Tales of the Twitterverse (draft)</h1><p>Harvested threads, "
-        f"{esc(_heading(digest))}.</p>{body}</body></html>\n"
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{TITLE} (draft)</title>\n"
+        "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}"
+        "li{margin:.7rem 0}.summary{color:#333}.used{color:#a33}.score{display:block;color:#777;"
+        "font-size:.85em}</style>\n</head>\n<body>\n"
+        f"<h1>{TITLE}</h1>\n<p><em>Draft from the threads harvested {html.escape(window(digest))}.</em></p>\n"
+        f"{body}\n</body>\n</html>\n"
     )
+
+
+def _html_entry(entry: Entry, *, explain: bool) -> str:
+    esc = html.escape
+    thread = entry.thread
+    title = esc(display_title(entry))
+    link = f'<a href="{esc(thread.url or "")}">{title}</a>' if _web(thread.url) else title
+    if thread.platform == "reddit":
+        parts = [f"{link} ({esc(_reddit_facts(entry))})"]
+    else:
+        parts = [f"<strong>{esc(author(entry))}</strong>: {link}"]
+    if entry.summary:
+        parts.append(f' — <span class="summary">{esc(entry.summary)}</span>')
+    if entry.used_in:
+        parts.append(f' <span class="used">(used in issue {esc(entry.used_in)})</span>')
+    if explain:
+        parts.append(f'<code class="score">score {esc(entry.score.explain())}</code>')
+    return f"<li>{''.join(parts)}</li>"
+
+
+def display_title(entry: Entry) -> str:
+    """A Reddit title as it is; a post's first line without links and thread markers."""
+    title = entry.thread.title
+    if entry.thread.platform == "reddit":
+        return title
+    return tidy(title) or title or "(untitled)"
+
+
+def author(entry: Entry) -> str:
+    handle, name = entry.thread.author_handle, entry.thread.author_name
+    if handle and name:
+        return f"{name} (@{handle})"
+    return f"@{handle}" if handle else (name or "someone")
+
+
+def _reddit_facts(entry: Entry) -> str:
+    thread = entry.thread
+    where = f"r/{thread.community}, " if thread.community else ""
+    return f"{where}{thread.points} points, {thread.comments} comments"
+
+
+def _web(url: str | None) -> bool:
+    """Only http(s) links are made clickable: a stored URL is data, not trusted markup."""
+    return bool(url) and url.lower().startswith(("https://", "http://"))

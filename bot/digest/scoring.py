@@ -1,13 +1,17 @@
 """Provide :func:`score_threads`: an explainable score per harvested thread.
 
-A score is a sum of named parts, each bounded, so ``bot digest --explain`` can show why a
-thread ranks where it does:
+A score is a sum of named, bounded parts, so ``bot digest --explain`` can say why a thread
+ranks where it does:
 
-* ``engagement`` (0–3): likes + 2×reposts + quotes + replies held, per day of age, ranked
-  against the other threads *of the same platform* (a like on X and on Bluesky differ);
-* ``length`` (0–1): how long the author's own thread is (a five-post thread earns 1);
-* ``links`` (0–3): 1.5 per distinct link to a paper, code or data host;
-* ``keywords`` (0–2): 0.5 per ``[digest].keywords`` term found in the thread;
+* ``engagement`` (0–3): likes + 2×reposts + quotes over the posts held, plus the replies held,
+  per day of age (+1 day, so a new thread is not infinitely good), as a rank among the
+  threads *of the same platform*: 3 for the best, 0 for the least (a like on X and a like on
+  Bluesky are not worth the same);
+* ``length`` (0–1): how long the author's own thread is (0.25 a post after the first);
+* ``links`` (0–3): 1.5 per distinct paper, code or data host the author links to
+  (arxiv.org, biorxiv.org, doi.org, github.com, huggingface.co, zenodo.org, ... and
+  ``[digest].strong_domains``);
+* ``keywords`` (0–2): 0.5 per ``[digest].keywords`` term found in the title or the author's posts;
 * ``author`` (+2): the author is on ``[digest].allow``; authors on ``deny`` are dropped;
 * ``used`` (−10): the thread was already used in an issue.
 """
@@ -17,101 +21,98 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 
-SCIENCE_DOMAINS = frozenset({
-    "arxiv.org", "biorxiv.org", "medrxiv.org", "chemrxiv.org", "doi.org", "github.com",
-    "huggingface.co", "zenodo.org", "openreview.net", "paperswithcode.com", "nature.com",
+from bot.digest.model import PLATFORM_NAMES, Score, Thread
+from bot.digest.options import DigestOptions, handle_key
+from collectors.urls import STRONG_DOMAINS
+
+SCIENCE_DOMAINS = STRONG_DOMAINS | {
+    "medrxiv.org", "chemrxiv.org", "zenodo.org", "paperswithcode.com", "nature.com",
     "science.org", "pnas.org", "osf.io", "figshare.com", "kaggle.com", "pubmed.ncbi.nlm.nih.gov",
-})
+    "ncbi.nlm.nih.gov", "semanticscholar.org", "acm.org", "ieee.org", "plos.org", "cell.com",
+}
 
+ENGAGEMENT_MAX = 3.0
+LENGTH_PER_POST, LENGTH_MAX = 0.25, 1.0
+LINK_POINTS, LINKS_MAX = 1.5, 3.0
+KEYWORD_POINTS, KEYWORDS_MAX = 0.5, 2.0
+ALLOW_BONUS = 2.0
 USED_PENALTY = -10.0
 
 
-@dataclass
-class Candidate:
-    """What scoring needs to know about one thread."""
-
-    id: str
-    platform: str
-    author_handle: str | None
-    text: str  # the title and the author's own posts
-    first_post_at: dt.datetime
-    engagement: float
-    author_posts: int
-    domains: Sequence[str] = ()
-    used: bool = False
-
-
-@dataclass
-class Score:
-    parts: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def total(self) -> float:
-        return round(sum(self.parts.values()), 3)
-
-    def explain(self) -> str:
-        shown = [f"{name} {value:+.2f}" for name, value in self.parts.items() if value]
-        return f"{self.total:.2f} = " + (" ".join(shown) if shown else "0")
-
-
 def is_science(domain: str, extra: Iterable[str] = ()) -> bool:
-    hosts = SCIENCE_DOMAINS | set(extra)
-    return any(domain == host or domain.endswith("." + host) for host in hosts)
+    """Whether a host (or a subdomain of one) serves papers, code or data."""
+    return any(domain == host or domain.endswith("." + host) for host in (*SCIENCE_DOMAINS, *extra))
 
 
 def score_threads(
-    candidates: Sequence[Candidate],
+    threads: Sequence[Thread],
     *,
     now: dt.datetime,
-    keywords: Sequence[str] = (),
-    allow: Iterable[str] = (),
-    deny: Iterable[str] = (),
-    strong_domains: Iterable[str] = (),
-) -> list[tuple[Candidate, Score]]:
-    """Score every candidate not by a denied author, best first (ties: newest first)."""
-    allow_set = {_handle(h) for h in allow}
-    deny_set = {_handle(h) for h in deny}
-    kept = [c for c in candidates if _handle(c.author_handle) not in deny_set]
-    ranks = _engagement_ranks(kept, now=now)
-    patterns = [(k, re.compile(rf"\b{re.escape(k.lower())}", re.IGNORECASE)) for k in keywords]
+    options: DigestOptions | None = None,
+    used: Mapping[str, str] | None = None,
+) -> list[tuple[Thread, Score]]:
+    """Score every thread not by a denied author, best first (ties: newest first, then id).
+
+    ``used`` maps a thread id to the issue it was used in.
+    """
+    options = options or DigestOptions()
+    used = used or {}
+    kept = [t for t in threads if handle_key(t.author_handle) not in options.deny]
+    engagement = _engagement(kept, now=now)
+    keywords = [(k, re.compile(rf"\b{re.escape(k)}", re.IGNORECASE)) for k in options.keywords]
     scored = []
-    for candidate in kept:
-        science = {d for d in candidate.domains if is_science(d, strong_domains)}
-        found = [k for k, pattern in patterns if pattern.search(candidate.text)]
+    for thread in kept:
+        hosts = sorted({d for d in thread.domains if is_science(d, options.strong_domains)})
+        found = [k for k, pattern in keywords if pattern.search(thread.text)]
+        posts = len(thread.author_posts)
+        allowed = handle_key(thread.author_handle) in options.allow
+        value, note = engagement[thread.id]
         parts = {
-            "engagement": round(3.0 * ranks[candidate.id], 3),
-            "length": round(min(1.0, max(0, candidate.author_posts - 1) / 4), 3),
-            "links": min(3.0, 1.5 * len(science)),
-            "keywords": min(2.0, 0.5 * len(found)),
-            "author": 2.0 if _handle(candidate.author_handle) in allow_set else 0.0,
-            "used": USED_PENALTY if candidate.used else 0.0,
+            "engagement": value,
+            "length": min(LENGTH_MAX, LENGTH_PER_POST * max(0, posts - 1)),
+            "links": min(LINKS_MAX, LINK_POINTS * len(hosts)),
+            "keywords": min(KEYWORDS_MAX, KEYWORD_POINTS * len(found)),
+            "author": ALLOW_BONUS if allowed else 0.0,
+            "used": USED_PENALTY if thread.id in used else 0.0,
         }
-        scored.append((candidate, Score(parts)))
+        notes = {
+            "engagement": note,
+            "length": f"{posts} posts",
+            "links": ", ".join(hosts),
+            "keywords": ", ".join(found),
+            "author": "allow list" if allowed else "",
+            "used": f"in issue {used[thread.id]}" if thread.id in used else "",
+        }
+        scored.append((thread, Score(parts, notes)))
     scored.sort(key=lambda pair: (-pair[1].total, -pair[0].first_post_at.timestamp(), pair[0].id))
     return scored
 
 
-def _engagement_ranks(candidates: Sequence[Candidate], *, now: dt.datetime) -> dict[str, float]:
-    """Each thread's engagement per day of age, as a 0..1 rank within its platform."""
+def _engagement(threads: Sequence[Thread], *, now: dt.datetime) -> dict[str, tuple[float, str]]:
+    """Per thread: 3 × its rank by engagement per day within its platform, and a note."""
     by_platform: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for c in candidates:
-        age_days = max(0.0, (now - c.first_post_at).total_seconds() / 86400)
-        by_platform[c.platform].append((c.engagement / (age_days + 1.0), c.id))
-    ranks: dict[str, float] = {}
-    for rates in by_platform.values():
-        values = sorted(rate for rate, _ in rates)
-        for rate, tid in rates:
-            if len(values) == 1:
-                ranks[tid] = 1.0 if rate > 0 else 0.0
-                continue
+    for thread in threads:
+        age_days = max(0.0, (now - thread.first_post_at).total_seconds() / 86400)
+        by_platform[thread.platform].append((thread.engagement / (age_days + 1.0), thread.id))
+    out: dict[str, tuple[float, str]] = {}
+    for platform, rates in by_platform.items():
+        values = [rate for rate, _ in rates]
+        name = PLATFORM_NAMES.get(platform, platform)
+        for rate, thread_id in rates:
             below = sum(1 for v in values if v < rate)
-            equal = sum(1 for v in values if v == rate) - 1
-            ranks[tid] = round((below + equal / 2) / (len(values) - 1), 4)
-    return ranks
+            ties = sum(1 for v in values if v == rate) - 1
+            # A lone thread has no one to be ranked against: full marks if anyone engaged.
+            rank = (below + ties / 2) / (len(values) - 1) if len(values) > 1 else float(rate > 0)
+            place = len(values) - below - ties
+            out[thread_id] = (
+                round(ENGAGEMENT_MAX * rank, 2),
+                f"{rate:.1f}/day, {_ordinal(place)} of {len(values)} on {name}",
+            )
+    return out
 
 
-def _handle(handle: str | None) -> str:
-    return (handle or "").lower().lstrip("@")
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -2,93 +2,137 @@
 
 ``mark_used`` records the author's own choice (``bot mark-used``); ``auto_mark`` finds the
 threads a stored issue links to or embeds (a tweet, a Bluesky post, a Reddit discussion) so
-they are not suggested again.
+they are not suggested again. A reference is a thread id, a post id (any post of the
+thread), an X status URL, a bsky.app post URL or ``at://`` URI, or a Reddit comments URL;
+every lookup is by primary key, so marking stays fast however much is harvested.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Iterable
+from typing import Any
 
 from sqlite_utils import Database
 
 from bot.db import immediate
 from bot.errors import BotError
-from bot.timeutil import iso
+from bot.timeutil import Clock, iso, utcnow
 
-_X_STATUS = re.compile(r"(?:twitter|x)\.com/(?:[^/]+|i(?:/web)?)/status(?:es)?/(\d+)", re.I)
-_BSKY_POST = re.compile(r"bsky\.app/profile/([^/]+)/post/([a-z0-9]+)", re.I)
-_REDDIT = re.compile(r"reddit\.com/(?:r/[^/]+/)?comments/([a-z0-9]+)", re.I)
+
+class UnknownThread(BotError):
+    """A reference that is no harvested thread or post."""
 
 
 def resolve_thread(db: Database, ref: str) -> str | None:
-    """The harvested thread a thread id, post id or post URL points at, or None."""
+    """The harvested thread ``ref`` points at, or None."""
     ref = ref.strip()
-    for sql in ("SELECT id FROM threads WHERE id = ?", "SELECT thread_id AS id FROM posts WHERE id = ?",
-                "SELECT thread_id AS id FROM posts WHERE url = ?"):
-        row = next(db.query(sql, [ref]), None)
-        if row and row["id"]:
-            return row["id"]
-    if ref.startswith("at://"):
-        return resolve_thread(db, "bsky:" + ref)
-    if match := _X_STATUS.search(ref):
-        row = next(db.query("SELECT thread_id FROM posts WHERE id = ?", [f"x:{match.group(1)}"]), None)
-        return row["thread_id"] if row else None
-    if match := _BSKY_POST.search(ref):
-        actor, rkey = match.groups()
-        row = next(db.query(
-            "SELECT p.thread_id FROM posts p LEFT JOIN authors a ON a.id = p.author_id"
-            " WHERE p.platform = 'bluesky' AND p.id LIKE ? AND (p.id LIKE ? OR a.handle = ?)",
-            [f"%/app.bsky.feed.post/{rkey}", f"bsky:at://{actor}/%", actor],
-        ), None)
-        return row["thread_id"] if row else None
-    if match := _REDDIT.search(ref):
-        tid = f"reddit:t3_{match.group(1)}"
-        row = next(db.query("SELECT id FROM threads WHERE id = ?", [tid]), None)
-        return row["id"] if row else None
+    if not ref:
+        return None
+    for key in (ref, *_post_ids(db, ref)):
+        if thread := _thread_of(db, key):
+            return thread
     return None
 
 
-def mark_used(db: Database, refs: Iterable[str], *, issue: str, how: str = "manual") -> list[str]:
-    """Mark threads used in ``issue``; every ref must resolve, or nothing is marked."""
-    resolved, unknown = [], []
+def _post_ids(db: Database, ref: str) -> list[str]:
+    """The ids ``ref`` may stand for, read from its URL or URI (no network)."""
+    from collectors.bluesky_refs import parse_ref as bluesky_ref
+    from collectors.reddit import parse_ref as reddit_ref
+    from collectors.x import parse_ref as x_ref
+
+    if tweet := x_ref(ref) or (ref if ref.isdigit() else None):  # a bare number is a tweet id
+        return [f"x:{tweet}"]
+    if submission := reddit_ref(ref):
+        return [f"reddit:t3_{submission}"]
+    if "bsky.app/" in ref or ref.startswith("at://"):
+        try:
+            return ["bsky:" + bluesky_ref(ref, resolve_handle=lambda handle: _bluesky_did(db, handle))]
+        except ValueError:
+            return []
+    return []
+
+
+def _thread_of(db: Database, key: str) -> str | None:
+    row = db.execute(
+        "SELECT id FROM threads WHERE id = :key UNION ALL SELECT thread_id FROM posts WHERE id = :key",
+        {"key": key},
+    ).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def _bluesky_did(db: Database, handle: str) -> str:
+    """A harvested author's DID: handles are resolved from what we hold, never online."""
+    row = db.execute(
+        "SELECT id FROM authors WHERE platform = 'bluesky' AND lower(handle) = ?", [handle.lower()]
+    ).fetchone()
+    if not row:
+        raise ValueError(f"no harvested Bluesky author {handle!r}")
+    return row[0].removeprefix("bsky:")
+
+
+def mark_used(
+    db: Database, refs: Iterable[str], *, issue: str, how: str = "manual", clock: Clock = utcnow
+) -> list[str]:
+    """Mark the threads ``refs`` point at as used in ``issue``; all resolve, or nothing is marked."""
+    issue = issue.strip()
+    if not issue:
+        raise BotError("--issue is empty: give the issue's number or key")
+    threads: list[str] = []
+    unknown: list[str] = []
     for ref in refs:
         thread = resolve_thread(db, ref)
-        (resolved if thread else unknown).append(thread or ref)
+        if thread is None:
+            unknown.append(ref)
+        elif thread not in threads:
+            threads.append(thread)
     if unknown:
-        raise BotError(f"not a harvested thread, post or post URL: {', '.join(unknown)}")
-    _insert(db, resolved, issue=issue, how=how)
-    return resolved
+        raise UnknownThread(
+            f"not a harvested thread, post or post URL: {', '.join(unknown)} "
+            "(fetch it first with bot thread URL); nothing was marked"
+        )
+    _insert(db, threads, issue=issue, how=how, clock=clock)
+    return threads
 
 
-def _insert(db: Database, thread_ids: Iterable[str], *, issue: str, how: str) -> None:
+def _insert(db: Database, thread_ids: Iterable[str], *, issue: str, how: str, clock: Clock) -> None:
     with immediate(db):
         for thread_id in thread_ids:
             db.execute(
                 "INSERT INTO used_threads (thread_id, issue, how, marked_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (thread_id, issue) DO NOTHING",
-                [thread_id, issue, how, iso()],
+                [thread_id, issue, how, iso(clock())],
             )
 
 
-def auto_mark(db: Database) -> int:
-    """Mark the harvested threads that stored issues link to or embed; return how many are new."""
-    import json
-
-    before = db.execute("SELECT count(*) FROM used_threads").fetchone()[0]
-    for row in db.query("SELECT key, number, data FROM issues"):
-        data = json.loads(row["data"])
-        refs = [e.get("url") or "" for e in data.get("embeds", ())]
-        refs += [e.get("id") or "" for e in data.get("embeds", ())]
-        for section in data.get("sections", ()):
-            for item in section.get("items", ()):
-                refs += [link.get("url") or "" for link in item.get("links", ())]
-        threads = {t for t in (resolve_thread(db, r) for r in refs if r) if t}
+def auto_mark(db: Database, *, clock: Clock = utcnow) -> int:
+    """Mark the harvested threads stored issues link to or embed; return how many marks are new."""
+    before = _count(db)
+    for row in db.query("SELECT key, number, data FROM issues ORDER BY key"):
+        threads = {resolve_thread(db, ref) for ref in _issue_refs(json.loads(row["data"]))} - {None}
         if threads:
             issue = str(row["number"]) if row["number"] is not None else row["key"]
-            _insert(db, sorted(threads), issue=issue, how="auto")
-    return db.execute("SELECT count(*) FROM used_threads").fetchone()[0] - before
+            _insert(db, sorted(threads), issue=issue, how="auto", clock=clock)
+    return _count(db) - before
 
 
-def used_ids(db: Database) -> set[str]:
-    return {row["thread_id"] for row in db.query("SELECT DISTINCT thread_id FROM used_threads")}
+def _issue_refs(data: dict[str, Any]) -> list[str]:
+    """Every embedded post's URL and URI, and every link in the issue's items."""
+    refs = [ref for e in data.get("embeds", ()) for ref in (e.get("url"), e.get("id")) if ref]
+    for section in data.get("sections", ()):
+        for item in section.get("items", ()):
+            refs += [link["url"] for link in item.get("links", ()) if link.get("url")]
+            refs += [e["url"] for e in item.get("embeds", ()) if e.get("url")]
+    return refs
+
+
+def used_threads(db: Database) -> dict[str, str]:
+    """Each used thread and the first issue it was used in."""
+    used: dict[str, str] = {}
+    for row in db.query("SELECT thread_id, issue FROM used_threads ORDER BY marked_at, issue"):
+        used.setdefault(row["thread_id"], row["issue"])
+    return used
+
+
+def _count(db: Database) -> int:
+    return db.execute("SELECT count(*) FROM used_threads").fetchone()[0]
