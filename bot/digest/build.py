@@ -31,7 +31,8 @@ def build_digest(
     """The ``top`` best threads per platform active in the last ``since`` before ``clock()``.
 
     Threads used in an issue (marked by hand, or linked or embedded in a stored issue) are
-    left out unless ``include_used``; then they rank with their penalty.
+    left out; with ``include_used`` every one of them is listed too, ranked with its penalty
+    and not taking one of the ``top`` places.
     """
     options = digest_options(settings.raw)
     until = clock()
@@ -41,9 +42,13 @@ def build_digest(
     entries: list[Entry] = []
     shown: Counter[str] = Counter()
     for thread, score in score_threads(threads, now=until, options=options, used=used):
-        if (thread.id in used and not include_used) or shown[thread.platform] >= top:
+        if thread.id in used:
+            if not include_used:
+                continue
+        elif shown[thread.platform] >= top:
             continue
-        shown[thread.platform] += 1
+        else:
+            shown[thread.platform] += 1
         summary = one_line(thread.title, thread.author_posts, replies=thread.replies)
         entries.append(Entry(thread, score, summary, used_in=used.get(thread.id)))
     return Digest(since=until - since, until=until, entries=tuple(entries))
