@@ -12,7 +12,17 @@ import pytest
 
 from bot.digest.build import build_digest
 from bot.settings import load
-from tests.fixtures.digest.support import IDS, NOW, R1, R2, R3, R_OLD, TOML, UNTIL, load_all
+from tests.fixtures.digest.support import (
+    IDS,
+    NOW,
+    R1,
+    R2,
+    R3,
+    R_OLD,
+    TOML,
+    UNTIL,
+    load_all,
+)
 
 PARTS = ("engagement", "length", "links", "keywords", "author", "used")
 ANNA, MEI, ANDES, QCHEM = (IDS.x_thread(u) for u in ("mat_sci_anna", "mei_lin_lab", "andes_downscale", "qchem_dev"))
@@ -202,14 +212,14 @@ def test_explain_lines(harvested, cli_run):
     assert result.exit_code == 0, result.output
     scores_shown = [line for line in result.output.splitlines() if line.startswith("  - `score")]
     assert scores_shown == [
-        "  - `score 7.75 = engagement 3.00 (218.4/day, 1st of 4 on X) + length 0.75 (4 posts) + links 3.00 "
-        "(arxiv.org, doi.org, github.com) + keywords 1.00 (materials, simulation)`",
-        "  - `score 4.25 = engagement 0.00 (16.2/day, 4th of 4 on X) + length 0.25 (2 posts) + links 1.50 "
-        "(doi.org) + keywords 0.50 (protein) + author 2.00 (allow list)`",
+        ("  - `score 7.75 = engagement 3.00 (218.4/day, 1st of 4 on X) + length 0.75 (4 posts) + links 3.00 "
+        "(arxiv.org, doi.org, github.com) + keywords 1.00 (materials, simulation)`"),
+        ("  - `score 4.25 = engagement 0.00 (16.2/day, 4th of 4 on X) + length 0.25 (2 posts) + links 1.50 "
+        "(doi.org) + keywords 0.50 (protein) + author 2.00 (allow list)`"),
         "  - `score 2.00 = engagement 2.00 (101.3/day, 2nd of 4 on X)`",
         "  - `score 1.00 = engagement 1.00 (67.6/day, 3rd of 4 on X)`",
-        "  - `score 5.00 = engagement 3.00 (224.0/day, 1st of 3 on Reddit) + length 0.50 (3 posts) + links 1.50 "
-        "(arxiv.org)`",
+        ("  - `score 5.00 = engagement 3.00 (224.0/day, 1st of 3 on Reddit) + length 0.50 (3 posts) + links 1.50 "
+        "(arxiv.org)`"),
         "  - `score 3.00 = engagement 1.50 (46.5/day, 2nd of 3 on Reddit) + links 1.50 (zenodo.org)`",
         "  - `score 1.00 = engagement 0.00 (33.9/day, 3rd of 3 on Reddit) + keywords 1.00 (simulation, climate)`",
     ]

@@ -81,8 +81,8 @@ def test_an_unknown_ref_marks_nothing(harvested, cli_run, unknown):
 
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        f"Error: not a harvested thread, post or post URL: {unknown} (fetch it first with bot thread URL); "
-        "nothing was marked"
+        (f"Error: not a harvested thread, post or post URL: {unknown} (fetch it first with bot thread URL); "
+        "nothing was marked")
     ]
     assert used_rows(harvested) == []
 

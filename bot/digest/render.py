@@ -19,7 +19,9 @@ TITLE = "Tales of the Twitterverse"
 SECTIONS = (("x", "On X"), ("bluesky", "On Bluesky"), ("reddit", "From Reddit"))
 EMPTY = "No harvested threads in this window: run bot harvest, or widen --since."
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~|&#!])")
+# Entries never start a line with harvested text, so only inline syntax needs escaping: "#" or
+# "1." cannot make a heading or a list there, and "!" is harmless once "[" is escaped.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
 
 
 def window(digest: Digest) -> str:

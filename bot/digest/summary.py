@@ -31,7 +31,7 @@ def tidy(text: str) -> str:
     lines = [_BULLET.sub("", line) for line in text.splitlines()]
     text = " ".join(" ".join(lines).split())
     text = _TRAILING.sub("", _LEADING.sub("", text))
-    return text.strip(" -–—:·,;")
+    return text.strip(" -–—:·,")
 
 
 def sentences(post: str) -> list[str]:
@@ -52,7 +52,9 @@ def one_line(title: str, posts: Sequence[str], *, replies: Sequence[str] = ()) -
                 lower = sentence.lower()
                 if len(sentence.split()) < MIN_WORDS or _MENTION.search(sentence):
                     continue
-                if lower in seen or seen in lower:
+                # a piece of the title, or the title again with more after it (a title of a
+                # word or two is no evidence: "T" is in most sentences)
+                if lower in seen or (len(seen.split()) >= 3 and seen in lower):
                     continue
                 return shorten(sentence)
     return ""
