@@ -33,7 +33,7 @@ class BackupError(Exception):
 
 
 def stamped_name(source: Path, now: dt.datetime) -> str:
-    return f"{source.stem}-{now.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}.db"
+    return f"{source.stem}-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}.db"
 
 
 def snapshot(source: Path, target: Path) -> int:
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None, *, now: dt.datetime | None = None) -> in
     parser.add_argument("--keep", type=int, metavar="N",
                         help="with a directory: then delete all but the newest N backups there")
     args = parser.parse_args(argv)
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     try:
         if args.keep is not None and (args.keep < 1 or not Path(args.target).is_dir()):
             raise BackupError("--keep needs a number >= 1 and a directory target")

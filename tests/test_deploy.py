@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -193,6 +193,12 @@ def command_lines() -> dict[str, list[str]]:
     return lines
 
 
+def sh(argv: list, **kwargs) -> subprocess.CompletedProcess:
+    """Run to completion with output captured as text; the caller checks the result."""
+    options = {"capture_output": True, "text": True, "timeout": 120} | kwargs
+    return subprocess.run([str(a) for a in argv], check=False, **options)
+
+
 def tool(name: str) -> str:
     found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
     assert found, f"{name} is not installed: it comes with the test extra (see deploy/README.md)"
@@ -280,8 +286,8 @@ def test_docker_compose_config_resolves_the_file(tmp_path):
     shutil.copy(DEPLOY / "docker-compose.yml", tmp_path / "deploy")
     shutil.copy(ROOT / "bot.toml.example", tmp_path / "bot.toml")
     (tmp_path / ".env").write_text("X_BEARER_TOKEN=token-from-env-file\nBOT_DB=local.db\n")
-    result = subprocess.run([tool("docker-compose"), "-f", "deploy/docker-compose.yml", "config",
-                             "--format", "json"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    compose_cli = [tool("docker-compose"), "-f", "deploy/docker-compose.yml", "config"]
+    result = sh([*compose_cli, "--format", "json"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     service = json.loads(result.stdout)["services"]["bot"]
     assert service["environment"]["X_BEARER_TOKEN"] == "token-from-env-file"
@@ -289,14 +295,12 @@ def test_docker_compose_config_resolves_the_file(tmp_path):
     assert service["build"]["context"] == str(tmp_path)
     assert {v["source"] for v in service["volumes"] if v["type"] == "bind"} == {str(tmp_path / "bot.toml")}
     (tmp_path / ".env").unlink()
-    missing = subprocess.run([tool("docker-compose"), "-f", "deploy/docker-compose.yml", "config"],
-                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    missing = sh(compose_cli, cwd=tmp_path)
     assert missing.returncode != 0 and ".env not found" in missing.stderr
 
 
 def test_dockerfile_passes_hadolint():
-    result = subprocess.run([tool("hadolint"), "--no-color", str(DEPLOY / "Dockerfile")],
-                            capture_output=True, text=True, timeout=60)
+    result = sh([tool("hadolint"), "--no-color", str(DEPLOY / "Dockerfile")])
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout
 
 
@@ -337,10 +341,10 @@ def test_long_running_unit_restarts_on_failure_and_the_timer_starts_the_once_uni
 
 
 # -- IMAGE EQUIVALENT: the builder stage replayed without Docker --------------------------------
-@dataclass
+@dataclass(frozen=True)
 class Image:
-    root: Path
     venv: Path
+    fs: Path  # stands in for the container's filesystem: /data is fs/data
 
     @property
     def bin(self) -> Path:
@@ -348,7 +352,7 @@ class Image:
 
     def host(self, container_path: str) -> Path:
         """A container path (/data/...) inside this test's stand-in filesystem."""
-        return self.root / "fs" / container_path.lstrip("/")
+        return self.fs / container_path.lstrip("/")
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: str(self.host(v)) for k, v in image_env().items() if k.startswith("BOT_")}
@@ -359,8 +363,7 @@ class Image:
         return [str(self.bin / argv[0]), *argv[1:]]
 
     def run(self, argv: list[str], **kwargs) -> subprocess.CompletedProcess:
-        return subprocess.run(self.argv(argv), cwd=self.host("/data"), env=self.env(),
-                              capture_output=True, text=True, timeout=120, **kwargs)
+        return sh(self.argv(argv), cwd=self.host("/data"), env=self.env(), **kwargs)
 
 
 def runtime_closure(requires: list[str]) -> list[md.Distribution]:
@@ -393,7 +396,7 @@ def image(tmp_path_factory) -> Image:
     context = root / "context"
     for instruction in (i for i in repo_copies() if i.stage == 0):  # the builder stage's
         for source in copy_sources(instruction):
-            for path in tracked(source.rstrip("/")):
+            for path in (p for p in tracked(source.rstrip("/")) if not dockerignored(p)):
                 (context / path).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ROOT / path, context / path)
     pip_env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
@@ -406,8 +409,8 @@ def image(tmp_path_factory) -> Image:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True, timeout=60)
     subprocess.run([*pip, "--python", venv / "bin" / "python", "install", "--no-deps", wheel],
                    env=pip_env, check=True, capture_output=True, timeout=120)
-    site = Path(subprocess.run([venv / "bin" / "python", "-c", "import sysconfig;"
-                                "print(sysconfig.get_paths()['purelib'])"], capture_output=True,
+    site = Path(subprocess.run([venv / "bin" / "python", "-c", ("import sysconfig;"
+                                "print(sysconfig.get_paths()['purelib'])")], capture_output=True,
                                text=True, check=True).stdout.strip())
     from zipfile import ZipFile
 
@@ -420,61 +423,62 @@ def image(tmp_path_factory) -> Image:
             if not str(file).startswith(".."):
                 (site / file).parent.mkdir(parents=True, exist_ok=True)
                 (site / file).symlink_to(dist.locate_file(file))
-    check = subprocess.run([*pip, "--python", venv / "bin" / "python", "check"], env=pip_env,
-                           capture_output=True, text=True, timeout=120)
+    check = sh([*pip, "--python", venv / "bin" / "python", "check"], env=pip_env)
     assert check.returncode == 0, check.stdout
-    made = Image(root, venv)
+    return Image(venv, root / "unused")
+
+
+@pytest.fixture
+def container(image, tmp_path) -> Image:
+    """The image with a fresh filesystem (/data, /config) for one test."""
+    fresh = replace(image, fs=tmp_path / "fs")
     for directory in ("/data", "/config"):
-        made.host(directory).mkdir(parents=True)
-    return made
+        fresh.host(directory).mkdir(parents=True)
+    return fresh
 
 
-def test_image_holds_the_wheel_and_its_runtime_dependencies_only(image):
+def test_image_holds_the_wheel_and_its_runtime_dependencies_only(container):
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-    assert image.run(["bot", "--version"]).stdout.strip() == f"bot, version {version}"
-    probe = image.run(["python", "-c", "import bot, collectors, importlib.util as u; print(bot.__file__);"
-                       "print([m for m in ('pytest', 'yaml', 'datasette', 'setuptools')"
-                       " if u.find_spec(m)])"])
+    assert container.run(["bot", "--version"]).stdout.strip() == f"bot, version {version}"
+    probe = container.run(["python", "-c", PROBE])
     where, extras = probe.stdout.splitlines()
-    assert where.startswith(str(image.venv)) and extras == "[]", probe.stdout + probe.stderr
-    shutil.copy(ROOT / "bot.toml.example", image.host("/config/bot.toml"))
-    help_run = image.run(["bot", "run", "--help"])
+    assert where.startswith(str(container.venv)) and extras == "[]", probe.stdout + probe.stderr
+    shutil.copy(ROOT / "bot.toml.example", container.host("/config/bot.toml"))
+    help_run = container.run(["bot", "run", "--help"])
     assert help_run.returncode == 0 and "--log-format" in help_run.stdout
-    preview = image.run(["bot", "preview", str(ROOT / "examples" / "ml4sci-33.txt")])
+    preview = container.run(["bot", "preview", str(ROOT / "examples" / "ml4sci-33.txt")])
     assert preview.returncode == 0 and "1/" in preview.stdout, preview.stderr
 
 
-def test_image_healthcheck_is_unhealthy_in_one_line_without_a_running_bot(image):
-    shutil.copy(ROOT / "bot.toml.example", image.host("/config/bot.toml"))
-    result = image.run(command_lines()["Dockerfile HEALTHCHECK"])
-    db = image.host(image_env()["BOT_DB"])
+def test_image_healthcheck_is_unhealthy_in_one_line_without_a_running_bot(container):
+    shutil.copy(ROOT / "bot.toml.example", container.host("/config/bot.toml"))
+    result = container.run(command_lines()["Dockerfile HEALTHCHECK"])
+    db = container.host(image_env()["BOT_DB"])
     assert result.returncode == 1
     assert result.stderr == f"Error: unhealthy: no bot run holds {db}\n" and result.stdout == ""
 
 
-def test_image_lifecycle_run_healthy_backup_sigterm(image, http_server, tmp_path):
+def test_image_lifecycle_run_healthy_backup_sigterm(container, http_server, tmp_path):
     """CMD starts, polls the feed, HEALTHCHECK says healthy, a backup is taken while it runs,
     STOPSIGNAL stops it cleanly within the grace period, and it is unhealthy again after."""
     feed = FeedServer(http_server)
     feed.publish(1, dt.datetime.now(dt.UTC) - dt.timedelta(days=7))
-    image.host("/config/bot.toml").write_text(
+    container.host("/config/bot.toml").write_text(
         f'[newsletter]\nfeed_url = "{feed.url}"\n[post]\nplatforms = ["bluesky"]\n')
-    db = image.host(image_env()["BOT_DB"])
-    db.unlink(missing_ok=True)
-    process = subprocess.Popen(image.argv(command_lines()["Dockerfile CMD"]), cwd=image.host("/data"),
-                               env=image.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    db = container.host(image_env()["BOT_DB"])
+    process = subprocess.Popen(container.argv(command_lines()["Dockerfile CMD"]), cwd=container.host("/data"),
+                               env=container.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while not _polled(db) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.05)  # waiting for the child process, not simulating time
-        health = image.run(command_lines()["Dockerfile HEALTHCHECK"])
+        health = container.run(command_lines()["Dockerfile HEALTHCHECK"])
         assert (health.returncode, health.stdout) == (0, "healthy\n"), health.stderr
-        backup = subprocess.run([image.bin / "python", BACKUP, db, tmp_path], capture_output=True,
-                                text=True, timeout=60)
+        backup = sh([container.bin / "python", BACKUP, db, tmp_path])
         assert backup.returncode == 0, backup.stderr
     finally:
         process.send_signal(getattr(signal, one(final_stage(), "STOPSIGNAL").args))
-        out, err = process.communicate(timeout=seconds(compose()["services"]["bot"]["stop_grace_period"]))
+        _, err = process.communicate(timeout=seconds(compose()["services"]["bot"]["stop_grace_period"]))
     assert process.returncode == 0, err
     logs = [json.loads(line) for line in err.splitlines()]  # every line is JSON
     assert any(line["message"].startswith("bot run started") for line in logs)
@@ -483,8 +487,50 @@ def test_image_lifecycle_run_healthy_backup_sigterm(image, http_server, tmp_path
     (copy,) = tmp_path.glob("ml4sci-*.db")
     with sqlite3.connect(copy) as conn:
         assert conn.execute("select count(*) from issues").fetchone() == (1,)
-    after = image.run(command_lines()["Dockerfile HEALTHCHECK"])
+    after = container.run(command_lines()["Dockerfile HEALTHCHECK"])
     assert after.returncode == 1 and "unhealthy: no bot run holds" in after.stderr
+
+
+PROBE = """
+import bot, collectors, importlib.util
+print(bot.__file__)
+print([m for m in ("pytest", "yaml", "datasette", "setuptools") if importlib.util.find_spec(m)])
+"""
+CRYPTO = """
+import atproto, pydantic_core, libipld, tweepy, praw
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+key = ec.generate_private_key(ec.SECP256K1())
+print(len(key.sign(b"x", ec.ECDSA(hashes.SHA256()))) > 60)
+"""
+MDWE = """
+import ctypes, mmap, os, sys
+if ctypes.CDLL(None, use_errno=True).prctl(65, 1, 0, 0, 0):  # PR_SET_MDWE, REFUSE_EXEC_GAIN
+    sys.exit("PR_SET_MDWE failed: " + os.strerror(ctypes.get_errno()))
+try:
+    mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    sys.exit("a writable and executable mapping was allowed")
+except PermissionError:
+    os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+def test_image_runs_under_memory_deny_write_execute(container, http_server):
+    """The units set MemoryDenyWriteExecute=yes: the kernel's own switch for it (inherited
+    across exec) must not break the feed poll, SQLite, composing, or the crypto and pydantic
+    extensions the Bluesky client loads."""
+    feed = FeedServer(http_server)
+    feed.publish(1, dt.datetime.now(dt.UTC))
+    container.host("/config/bot.toml").write_text(f'[newsletter]\nfeed_url = "{feed.url}"\n')
+    wrap = [str(container.bin / "python"), "-c", MDWE]
+    once = sh([*wrap, *container.argv(["bot", "run", "--once"])], cwd=container.host("/data"), env=container.env())
+    assert once.returncode == 0, once.stderr
+    assert re.search(r"feed-poll +ok .* entries=1 new=0 backlog=1", once.stdout), once.stdout
+    preview = sh([*wrap, *container.argv(["bot", "preview", ROOT / "examples" / "ml4sci-33.txt"])],
+                 env=container.env())
+    assert preview.returncode == 0 and "ML4Sci #33" in preview.stdout, preview.stderr
+    crypto = sh([*wrap, container.bin / "python", "-c", CRYPTO], env=container.env())
+    assert crypto.stdout == "True\n", crypto.stderr
 
 
 def _polled(db: Path) -> bool:
@@ -504,16 +550,86 @@ def test_image_units_pass_systemd_analyze_with_the_installed_bot(image, tmp_path
         (tmp_path / name).write_text(text.replace("/opt/ml4sci-bot/bin/bot", str(image.bin / "bot")))
     analyze = shutil.which("systemd-analyze")
     assert analyze, "systemd-analyze is missing (Debian's systemd package)"
-    verify = subprocess.run([analyze, "verify", *(f"./{n}" for n in (*UNITS, "ml4sci-bot-once.timer"))],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    verify = sh([analyze, "verify", *(f"./{n}" for n in (*UNITS, "ml4sci-bot-once.timer"))], cwd=tmp_path)
     assert verify.returncode == 0 and verify.stderr == "" and verify.stdout == "", verify.stderr
     broken = (tmp_path / UNITS[0]).read_text().replace(str(image.bin / "bot"), "/nonexistent/bot")
     (tmp_path / "broken.service").write_text(broken)
-    refused = subprocess.run([analyze, "verify", "./broken.service"], cwd=tmp_path,
-                             capture_output=True, text=True, timeout=60)
+    refused = sh([analyze, "verify", "./broken.service"], cwd=tmp_path)
     assert refused.returncode != 0 and "/nonexistent/bot" in refused.stderr
     for name in UNITS:
-        security = subprocess.run([analyze, "security", "--offline=yes", "--threshold=20", f"./{name}"],
-                                  cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        security = sh([analyze, "security", "--offline=yes", "--threshold=20", f"./{name}"], cwd=tmp_path)
         assert security.returncode == 0, security.stdout[-300:]
         assert re.search(r"Overall exposure level for .*: [01]\.\d OK", security.stdout)
+
+
+# -- the backup script -------------------------------------------------------------------------
+def _backup(*args: object, **kwargs) -> subprocess.CompletedProcess:
+    return sh([sys.executable, BACKUP, *args], **kwargs)
+
+
+def _job_run(conn: sqlite3.Connection, job: str) -> None:
+    conn.execute("INSERT INTO job_runs (job, started_at, status) VALUES (?, ?, 'ok')",
+                 [job, "2025-01-01T00:00:00Z"])
+
+
+def test_backup_copies_what_is_committed_while_a_writer_holds_a_transaction(tmp_path):
+    from bot.db import apply_migrations, open_db
+
+    source = tmp_path / "ml4sci.db"
+    open_db(source).close()
+    with sqlite3.connect(source) as conn:
+        _job_run(conn, "committed")
+    writer = sqlite3.connect(source, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # bot run in the middle of a write
+    _job_run(writer, "in flight")
+    (tmp_path / "backups").mkdir()
+    result = _backup(source, tmp_path / "backups", text=True)
+    writer.execute("COMMIT")
+    assert result.returncode == 0, result.stderr
+    (copy,) = (tmp_path / "backups").iterdir()
+    assert re.fullmatch(r"ml4sci-\d{8}T\d{6}Z\.db", copy.name)
+    assert f"backed up {source} to {copy}" in result.stdout and "integrity ok" in result.stdout
+    assert not list((tmp_path / "backups").glob("*-wal"))  # one self-contained file
+    restored = open_db(copy)  # what a restore does: the bot opens it as its database
+    assert [r["job"] for r in restored.query("select job from job_runs")] == ["committed"]
+    assert apply_migrations(restored) == []
+    assert list(restored.query("pragma integrity_check")) == [{"integrity_check": "ok"}]
+
+
+def test_backup_to_stdout_a_new_file_and_pruning(tmp_path):
+    from bot.db import open_db
+
+    source = tmp_path / "ml4sci.db"
+    open_db(source).close()
+    streamed = _backup(source, "-", text=False)
+    assert streamed.returncode == 0 and streamed.stdout.startswith(b"SQLite format 3\x00")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".backup-")]  # scratch removed
+    assert _backup(source, tmp_path / "copy.db").returncode == 0
+    with sqlite3.connect(tmp_path / "copy.db") as conn:
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    for stamp in ("20240101T000000Z", "20240201T000000Z", "20240301T000000Z"):
+        (backups / f"ml4sci-{stamp}.db").write_bytes(b"old")
+    (backups / "notes.txt").write_text("not a backup")
+    kept = _backup(source, backups, "--keep", "2", text=True)
+    assert kept.returncode == 0, kept.stderr
+    names = sorted(p.name for p in backups.iterdir())
+    assert names[0] == "ml4sci-20240301T000000Z.db" and names[2] == "notes.txt" and len(names) == 3
+
+
+@pytest.mark.parametrize("args,message", [
+    (["missing.db", "out.db"], "error: no database at missing.db"),
+    (["ml4sci.db", "ml4sci.db"], "error: ml4sci.db already exists; backups never overwrite"),
+    (["ml4sci.db", "nowhere/"], "error: no directory nowhere/"),
+    (["ml4sci.db", "out.db", "--keep", "3"], "error: --keep needs a number >= 1 and a directory target"),
+    (["notes.txt", "out.db"], "error: cannot back up notes.txt: file is not a database"),
+])
+def test_backup_refuses_in_one_line(tmp_path, args, message):
+    from bot.db import open_db
+
+    open_db(tmp_path / "ml4sci.db").close()
+    (tmp_path / "notes.txt").write_text("not a database, " * 100)
+    result = _backup(*args, cwd=tmp_path, text=True)
+    assert (result.returncode, result.stderr, result.stdout) == (1, message + "\n", "")
+    assert not (tmp_path / "out.db").exists()
