@@ -33,10 +33,16 @@ class Request:
     query: dict[str, str]
     form: dict[str, str]
     headers: dict[str, str]
+    body: str = ""  # the raw request body, as text
 
     @property
     def params(self) -> dict[str, str]:
         return {**self.query, **self.form}
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON (None when there is none)."""
+        return json.loads(self.body) if self.body else None
 
 
 @dataclass
@@ -244,6 +250,7 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 query=dict(parse_qsl(parts.query)),
                 form=form,
                 headers={k.lower(): v for k, v in self.headers.items()},
+                body=body,
             )
 
         def _send(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
