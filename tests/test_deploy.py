@@ -209,6 +209,8 @@ def tool(name: str) -> str:
 def test_dockerfile_copies_files_that_exist_and_reach_the_build_context():
     copied = [src for i in repo_copies() for src in copy_sources(i)]
     assert {"pyproject.toml", "README.md", "bot/", "collectors/", "deploy/backup.py"} <= set(copied)
+    mode = sh(["git", "ls-files", "-s", "deploy/backup.py"], cwd=ROOT).stdout.split()[0]
+    assert mode == "100755"  # COPY keeps the mode: ml4sci-backup runs by its shebang
     for source in copied:
         assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
         for path in tracked(source.rstrip("/")):
