@@ -271,3 +271,47 @@ def test_bad_digest_settings_are_one_line(cli_run, tmp_path, toml, message):
 
     assert result.exit_code == 1
     assert result.output.splitlines() == [message]
+
+
+def test_the_example_settings_are_valid():
+    import tomllib
+
+    from bot.digest.options import digest_options
+    from tests.conftest import ROOT
+
+    options = digest_options(tomllib.loads((ROOT / "bot.toml.example").read_text(encoding="utf-8")))
+
+    assert "protein" in options.keywords and options.allow == options.deny == frozenset()
+
+
+def test_a_lone_thread_scores_engagement_only_if_someone_engaged():
+    from bot.digest.model import Thread
+    from bot.digest.scoring import score_threads
+
+    def thread(tid: str, engagement: float) -> Thread:
+        return Thread(id=tid, platform="reddit", url=None, title="t", author_handle="a", author_name=None,
+                      first_post_at=NOW - dt.timedelta(days=1), engagement=engagement)
+
+    quiet = score_threads([thread("q", 0)], now=NOW)
+    liked = score_threads([thread("l", 4)], now=NOW)
+
+    assert quiet[0][1].parts["engagement"] == 0.0 and quiet[0][1].notes["engagement"] == "0.0/day, 1st of 1 on Reddit"
+    assert liked[0][1].parts["engagement"] == 3.0 and liked[0][1].notes["engagement"] == "2.0/day, 1st of 1 on Reddit"
+
+
+def test_overlapping_keywords_count_once_per_mention():
+    from bot.digest.model import Thread
+    from bot.digest.options import DigestOptions
+    from bot.digest.scoring import score_threads
+
+    options = DigestOptions(keywords=("protein", "Protein folding", "fold"))
+
+    def keywords(text: str) -> tuple[float, str]:
+        thread = Thread(id="t", platform="x", url=None, title=text, author_handle="a", author_name=None,
+                        first_post_at=NOW)
+        score = score_threads([thread], now=NOW, options=options)[0][1]
+        return score.parts["keywords"], score.notes["keywords"]
+
+    assert keywords("PROTEIN FOLDING at scale") == (0.5, "Protein folding")  # not "protein" again
+    assert keywords("protein folding, then protein design; it folds") == (1.5, "protein, Protein folding, fold")
+    assert keywords("unfolded proteins") == (0.5, "protein")  # a word's start only: not "fold"

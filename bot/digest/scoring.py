@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -61,11 +62,14 @@ def score_threads(
     used = used or {}
     kept = [t for t in threads if handle_key(t.author_handle) not in options.deny]
     engagement = _engagement(kept, now=now)
-    keywords = [(k, re.compile(rf"\b{re.escape(k)}", re.IGNORECASE)) for k in options.keywords]
+    # One pass per thread for all keywords; the longest first, so "protein folding" wins over "protein".
+    terms = sorted(options.keywords, key=len, reverse=True)
+    pattern = re.compile(rf"\b(?:{'|'.join(map(re.escape, terms))})", re.IGNORECASE) if terms else None
     scored = []
     for thread in kept:
         hosts = sorted({d for d in thread.domains if is_science(d, options.strong_domains)})
-        found = [k for k, pattern in keywords if pattern.search(thread.text)]
+        seen = {m.lower() for m in pattern.findall(thread.text)} if pattern else set()
+        found = [k for k in options.keywords if k.lower() in seen]
         posts = len(thread.author_posts)
         allowed = handle_key(thread.author_handle) in options.allow
         value, note = engagement[thread.id]
@@ -98,11 +102,11 @@ def _engagement(threads: Sequence[Thread], *, now: dt.datetime) -> dict[str, tup
         by_platform[thread.platform].append((thread.engagement / (age_days + 1.0), thread.id))
     out: dict[str, tuple[float, str]] = {}
     for platform, rates in by_platform.items():
-        values = [rate for rate, _ in rates]
+        values = sorted(rate for rate, _ in rates)
         name = PLATFORM_NAMES.get(platform, platform)
         for rate, thread_id in rates:
-            below = sum(1 for v in values if v < rate)
-            ties = sum(1 for v in values if v == rate) - 1
+            below = bisect_left(values, rate)
+            ties = bisect_right(values, rate) - below - 1
             # A lone thread has no one to be ranked against: full marks if anyone engaged.
             rank = (below + ties / 2) / (len(values) - 1) if len(values) > 1 else float(rate > 0)
             place = len(values) - below - ties
