@@ -107,8 +107,12 @@ def make_collector(platform: str, settings: Settings, db: Database, *, policy: A
     return COLLECTORS[platform](settings, db, policy or make_policy(settings))
 
 
-def make_policy(settings: Settings) -> Any:
-    """The run's rate-limit policy; ``[harvest] max_wait`` and ``max_total_wait`` in bot.toml."""
+def make_policy(settings: Settings, *, sleeper: Callable[[float], None] | None = None) -> Any:
+    """The run's rate-limit policy; ``[harvest] max_wait`` and ``max_total_wait`` in bot.toml.
+
+    ``bot run`` passes a ``sleeper`` that a SIGTERM interrupts, so a stop never waits out a
+    rate limit.
+    """
     from bot.timeutil import parse_duration
     from collectors.ratelimit import Policy
 
@@ -117,6 +121,8 @@ def make_policy(settings: Settings) -> Any:
     for key in ("max_wait", "max_total_wait"):
         if key in table:
             bounds[key] = parse_duration(table[key], name=f"harvest.{key}").total_seconds()
+    if sleeper is not None:
+        bounds["sleeper"] = sleeper
     return Policy(**bounds)
 
 
@@ -181,7 +187,7 @@ def harvest(
 
 def run_source(db: Database, collector: Any, source: Source, *, progress: Progress | None = None) -> SourceResult:
     """Fetch, transform and save one source page by page, recording the run."""
-    from collectors.base import RateLimited
+    from collectors.base import Interrupted, RateLimited
     from collectors.http import CollectorError
     from collectors.store import finish_run, load_state, save_page, start_run
 
@@ -196,6 +202,8 @@ def run_source(db: Database, collector: Any, source: Source, *, progress: Progre
                 progress(result)
     except RateLimited as exc:
         result.status, result.message, result.retry_at = "rate-limited", str(exc), exc.retry_at
+    except Interrupted as exc:
+        result.status, result.message = "interrupted", str(exc)
     except CollectorError as exc:
         result.status, result.message = "error", str(exc)
     except BotError as exc:

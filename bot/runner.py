@@ -184,10 +184,10 @@ class Runner:
             )
 
     # -- harvest ---------------------------------------------------------------------------
-    def harvest(self, source_name: str) -> dict[str, Any]:
+    def harvest(self, source_name: str, *, policy: Any = None) -> dict[str, Any]:
         from bot.harvest import harvest
 
-        (result,) = harvest(self.settings, self.db, names=[source_name])
+        (result,) = harvest(self.settings, self.db, names=[source_name], policy=policy)
         counts = {"posts": result.posts_seen, "new": result.posts_new, "requests": result.requests,
                   "skipped": result.skipped, "status": result.status}
         if result.status not in ("ok",):

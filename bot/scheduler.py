@@ -126,8 +126,11 @@ def sync_jobs(scheduler: Any, specs: list[JobSpec], *, config: str | None, db: s
 def run_forever(settings: Settings, db: Any, *, config: str | None, backfill: bool = False,
                 stop: threading.Event | None = None) -> None:
     """Run until SIGTERM/SIGINT (or ``stop`` is set); the running job finishes first."""
+    from bot.jobs import STOPPING
+
     db_path = settings.db_path
     lock = acquire_run_lock(db_path)
+    STOPPING.clear()
     stop = stop or threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)} \
         if threading.current_thread() is threading.main_thread() else {}
@@ -140,6 +143,7 @@ def run_forever(settings: Settings, db: Any, *, config: str | None, backfill: bo
         log.info("bot run started: %d jobs (%s)", len(specs), ", ".join(s.id for s in specs),
                  extra={"jobs": [s.id for s in specs]})
         stop.wait()
+        STOPPING.set()  # a harvest waiting on a rate limit stops waiting
         log.info("bot run stopping: letting the running job finish")
     finally:
         if scheduler.running:

@@ -68,6 +68,10 @@ class RateLimited(Exception):
         super().__init__(f"{platform} rate limit reached: {when}" + (f" ({detail})" if detail else ""))
 
 
+class Interrupted(Exception):
+    """The process is stopping (SIGTERM) while a collector waits: the run ends at a page boundary."""
+
+
 class Collector(Protocol):
     """What ``bot harvest`` needs from a platform module."""
 

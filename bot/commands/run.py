@@ -32,8 +32,13 @@ def run(app, once, backfill, log_format) -> None:
                   secrets=app.settings.secret_values())
     if once:
         from bot.runner import Runner
+        from bot.scheduler import acquire_run_lock
 
-        results = Runner(app.db, app.settings, backfill=backfill).run_once()
+        lock = acquire_run_lock(app.settings.db_path)  # never beside a running bot run
+        try:
+            results = Runner(app.db, app.settings, backfill=backfill).run_once()
+        finally:
+            lock.close()
         failed = [r for r in results if r.status != "ok"]
         for result in results:
             counts = " ".join(f"{k}={v}" for k, v in result.counts.items())
