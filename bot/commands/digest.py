@@ -30,6 +30,7 @@ def digest(app, since, until, top, fmt, platform, explain, include_used, output)
 
     Example:
 
+    \b
         bot digest --since 7d --top 5 --explain
         bot digest --format html -o digest.html
     """

@@ -4,7 +4,7 @@
 threads a stored issue links to or embeds (a tweet, a Bluesky post, a Reddit discussion) so
 they are not suggested again. A reference is a thread id, a post id (any post of the
 thread), an X status URL, a bsky.app post URL or ``at://`` URI, or a Reddit comments URL;
-every lookup is by primary key, so marking stays fast however much is harvested.
+every lookup uses an index, so marking stays fast however much is harvested.
 """
 
 from __future__ import annotations
@@ -63,8 +63,9 @@ def _thread_of(db: Database, key: str) -> str | None:
 
 def _bluesky_did(db: Database, handle: str) -> str:
     """A harvested author's DID: handles are resolved from what we hold, never online."""
+    # The AppView serves handles in lower case, as parse_ref passes them: the index is used.
     row = db.execute(
-        "SELECT id FROM authors WHERE platform = 'bluesky' AND lower(handle) = ?", [handle.lower()]
+        "SELECT id FROM authors WHERE platform = 'bluesky' AND handle = ?", [handle.lower()]
     ).fetchone()
     if not row:
         raise ValueError(f"no harvested Bluesky author {handle!r}")
