@@ -81,7 +81,6 @@ class Settings:
     env: Mapping[str, str]
     sources: tuple[Source, ...] = ()
     config_path: Path | None = None
-    keywords: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Any:
@@ -158,7 +157,6 @@ def load(
         env=env,
         sources=_sources(data.get("sources", [])),
         config_path=path,
-        keywords=tuple(_dig(data, ("digest", "keywords")) or ()),
         raw=data,
     )
 
