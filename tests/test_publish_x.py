@@ -20,8 +20,8 @@ import pytest
 from bot.publish.x import resume_time, same_text
 from collectors.ratelimit import utc_iso
 from tests.conftest import ROOT, SAMPLE_ISSUE
-from tests.fakes.common import FakeClock
-from tests.fakes.x_posting import DAY, XPostingServer
+from tests.fakes.common import FakeClock, Reply
+from tests.fakes.x_posting import DAY, TOO_MANY, XPostingServer
 
 ISSUE_URL = "https://ml4sci.substack.com/p/ml4sci-33"
 
@@ -216,6 +216,27 @@ def test_a_503_that_created_nothing_is_sent_once_on_the_next_run(cli_run, x, env
     assert outbox(db)[2]["attempts"] == 2
 
 
+def test_a_rate_limited_timeline_read_sends_nothing_and_the_next_run_resumes(cli_run, x, env, shown, db, clock):
+    """Reconciliation must read before anything is sent: a 429 on that read stops the run."""
+    x.fault_on_create(3, "late")
+    reset = int(clock()) + 600
+    x.fault("GET", f"/2/users/{x.credentials.user_id}/tweets", Reply(
+        status=429, body=TOO_MANY,
+        headers={"x-rate-limit-limit": "900", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}))
+    first = post(cli_run, {**env, "BOT_HTTP_TIMEOUT": "0.5"})
+    x.release()
+    assert first.exit_code == 1
+    (line,) = errors(first)
+    assert "X did not confirm post 3/8" in line
+    assert line.endswith(f"X's 15-minute rate limit reached reading the account's recent posts; nothing "
+                         f"is sent before it is read: run bot post again after {utc_iso(reset)}")
+    assert [r["state"] for r in outbox(db)][:4] == ["sent", "sent", "unknown", "pending"]
+    second = post(cli_run, env)
+    assert second.exit_code == 0, second.output
+    assert_one_thread(x, shown)
+    assert x.endpoint_counts() == {"POST /2/tweets": len(shown), "GET /2/users/:id/tweets": 2}
+
+
 # -- rate limits ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("limit", ["window", "cap"])
 def test_a_429_names_when_to_resume_keeps_the_thread_and_a_later_run_finishes_it(
@@ -255,6 +276,20 @@ def test_a_429_names_when_to_resume_keeps_the_thread_and_a_later_run_finishes_it
     chain = assert_one_thread(x, shown)
     assert chain[stopped_at - 1].in_reply_to == rows[stopped_at - 2]["remote_id"]
     assert "GET /2/users/:id/tweets" not in x.endpoint_counts()  # nothing was uncertain
+
+
+def test_a_parent_deleted_on_x_before_the_resume_fails_the_next_post_clearly(cli_run, x, env, shown, db, clock):
+    x.daily_cap = 3
+    assert post(cli_run, env).exit_code == 1
+    x.delete(x.tweets[-1].id)  # post 3 deleted by hand while the thread waited
+    clock.now += DAY
+    result = post(cli_run, env)
+    assert result.exit_code == 1
+    (line,) = errors(result)
+    assert line.startswith("Error: x: X refused post 4/8 of issue ")
+    assert line.endswith("403 Forbidden You attempted to reply to a Tweet that is deleted or not visible to you.")
+    assert [r["state"] for r in outbox(db)][2:5] == ["sent", "failed", "pending"]
+    assert len(x.tweets) == 2
 
 
 # -- duplicate content ---------------------------------------------------------------------------

@@ -236,17 +236,20 @@ class XPublisher:
         """A timeout, a dropped connection or a 5xx: look on X before deciding anything."""
         transition(self.db, post.id, to="unknown", expect=["sending"], clock=self.clock,
                    last_error=_one_line(detail))
+        unconfirmed = f"X did not confirm {where} ({_one_line(detail)})"
         try:
             found = self._find(post, parent)
-        except BotError as exc:  # X unreadable now: the post stays unknown for the next run
-            raise XError(f"X did not confirm {where} ({_one_line(detail)}) and could not be "
-                         f"checked ({exc}); run bot post again: it looks before sending") from None
+        except XRateLimited as exc:  # X unreadable now: the post stays unknown for the next run
+            raise XRateLimited(f"{unconfirmed} and {exc}", exc.retry_at) from None
+        except BotError as exc:
+            raise XError(f"{unconfirmed} and could not be checked ({exc}); run bot post again: "
+                         "it looks before sending") from None
         if found:
             self._sent(post, found, expect=["unknown"])
             return found
         # Not visible (yet: timelines lag): leave it unknown; the next run looks again first.
         raise XError(
-            f"X did not confirm {where} ({_one_line(detail)}) and it is not on the account yet; "
+            f"{unconfirmed} and it is not on the account yet; "
             "run bot post again to check and resume (it is never sent twice)"
         )
 
@@ -257,7 +260,7 @@ class XPublisher:
         token = None
         for _ in range(_FIND_PAGES):
             response = self._read(
-                f"the account's posts (for post {post.position + 1} of issue {post.issue_key})",
+                "the account's recent posts",
                 lambda token=token: self.client().get_users_tweets(
                     user_id, max_results=100, since_id=parent, pagination_token=token,
                     tweet_fields=_TWEET_FIELDS, user_auth=True,

@@ -164,6 +164,11 @@ class XPostingServer(XServer):
             parent = next(t for t in self.tweets if t.id == reply_to) if reply_to else None
             return self._store(text, parent)
 
+    def delete(self, tweet_id: str) -> None:
+        """The account deletes a tweet (by hand, on x.com)."""
+        with self._posting:
+            self.tweets = [t for t in self.tweets if t.id != tweet_id]
+
     # -- inspection ----------------------------------------------------------------------
     def endpoint_counts(self) -> dict[str, int]:
         """Requests per endpoint, e.g. ``{"POST /2/tweets": 8}``."""
