@@ -131,6 +131,7 @@ class XPostingServer(XServer):
         self.tweets: list[Tweet] = []  # oldest first
         self.refused: list[tuple[str, int]] = []  # (submitted text, status) of refused creates
         self.creates = 0  # create requests received
+        self._created: list[float] = []  # when each tweet was created (deleted ones too)
         self.release_event = threading.Event()
         self._faults: dict[int, str] = {}
         self._hidden: dict[str, int] = {}
@@ -312,7 +313,7 @@ class XPostingServer(XServer):
         }
 
     def _creates_in_day(self, now: float) -> list[float]:
-        return [t.created_at for t in self.tweets if now - t.created_at < DAY]
+        return [at for at in self._created if now - at < DAY]
 
     def _duplicate(self, text: str) -> bool:
         now = self.clock()
@@ -338,6 +339,7 @@ class XPostingServer(XServer):
             in_reply_to_user_id=parent.author_id if parent else None, urls=urls,
         )
         self.tweets.append(tweet)
+        self._created.append(now)
         end, used = self._window
         self._window = (end, used + 1)
         if self.timeline_lag:
