@@ -64,8 +64,14 @@ class BotGroup(click.Group):
         except Exception as exc:  # a bug, or a library error we did not anticipate
             app = ctx.obj if isinstance(ctx.obj, App) else None
             if app and app.debug:
-                raise
-            message = f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)"
+                import traceback
+
+                # Through the same scrubbing as everything else: an exception's text can
+                # carry a request's headers or URL.
+                click.echo(app.scrub("".join(traceback.format_exception(exc))), err=True)
+                message = f"unexpected {type(exc).__name__}: {exc}"
+            else:
+                message = f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)"
             raise click.ClickException(_one_line(ctx, message)) from None
 
 

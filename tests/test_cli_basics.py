@@ -52,3 +52,34 @@ def test_missing_config_file_is_one_line_error(cli_run, tmp_path):
     result = cli_run("--config", str(tmp_path / "absent.toml"), "migrate")
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: config file not found: {tmp_path / 'absent.toml'}"
+
+
+def test_unexpected_errors_are_one_line_and_debug_tracebacks_are_scrubbed(tmp_path, monkeypatch):
+    import click
+    from click.testing import CliRunner
+
+    from bot.cli import App, BotGroup
+
+    monkeypatch.chdir(tmp_path)
+
+    @click.group(cls=BotGroup)
+    @click.option("--debug", is_flag=True)
+    @click.pass_context
+    def group(ctx, debug):
+        ctx.obj = App(debug=debug)
+
+    @group.command()
+    def boom():
+        raise RuntimeError("request failed with Authorization: Bearer tok-SECRET-123")
+
+    env = {"X_BEARER_TOKEN": "tok-SECRET-123"}
+    plain = CliRunner().invoke(group, ["boom"], env=env)
+    assert plain.exit_code == 1
+    assert plain.output == ("Error: unexpected RuntimeError: request failed with Authorization: "
+                            "Bearer *** (rerun with --debug for details)\n")
+    debug = CliRunner().invoke(group, ["--debug", "boom"], env=env)
+    assert debug.exit_code == 1
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert "tok-SECRET-123" not in debug.output
+    assert debug.stderr.rstrip().endswith("Error: unexpected RuntimeError: request failed with "
+                                          "Authorization: Bearer ***")

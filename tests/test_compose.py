@@ -173,12 +173,23 @@ def test_highlight_posts_carry_marker_tag_text_and_first_link():
 def test_closing_post_links_the_substack_subscribe_page():
     x, bsky = compose()["x"].posts[-1], compose()["bluesky"].posts[-1]
     assert x.links == ("https://ml4sci.substack.com/subscribe",)
-    assert "Thanks for reading ML4Sci!" in x.text
+    assert x.text.startswith("Thanks for reading ML4Sci #33! Subscribe for every new issue:\n")
     assert bsky.links == ("https://ml4sci.substack.com/subscribe",)
     assert (
         bsky.text.encode()[bsky.facets[0].byte_start : bsky.facets[0].byte_end]
         == b"ml4sci.substack.com/subscribe"
     )
+
+
+def test_closing_posts_differ_between_issues():
+    """Regression: X refuses a text the account posted before ("duplicate content"), and the
+    closing post was the same every week."""
+    closings = {
+        compose(replace(sample_issue(), number=n))["x"].posts[-1].text for n in (33, 34)
+    }
+    assert len(closings) == 2
+    untitled = compose(replace(sample_issue(), number=None))["x"].posts[-1].text
+    assert untitled.startswith("Thanks for reading ML4Sci: ML4Sci #33: AI models")
 
 
 def test_subscribe_link_choice():

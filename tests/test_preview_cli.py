@@ -18,7 +18,7 @@ def test_text_preview_of_the_sample(cli_run):
     assert "── X · 8 posts" in out and "── Bluesky · 8 posts" in out
     lengths = re.findall(r"· (\d+)/(280|300)", out)
     assert len(lengths) == 16 and all(int(n) <= int(limit) for n, limit in lengths)
-    assert "↳ link 'ml4sci.substack.com/subscribe' bytes 58-87 → https://ml4sci.substack.com/subscribe" in out
+    assert "↳ link 'ml4sci.substack.com/subscribe' bytes 62-91 → https://ml4sci.substack.com/subscribe" in out
     assert "! the issue has no URL: the opening post links https://ml4sci.substack.com instead" in out
 
 

@@ -14,8 +14,10 @@ from bot.commands.options import issue_options, parse_pick
 @issue_options
 @click.option("--dry-run", is_flag=True, help="Print exactly what bot preview prints; touch no network.")
 @click.option("--yes", "-y", is_flag=True, help="Post without asking for confirmation.")
+@click.option("--retry-failed", is_flag=True,
+              help="Send again the posts a platform refused earlier (after fixing the cause).")
 @click.pass_obj
-def post(app, source, platform, pick, highlights, url, dry_run, yes) -> None:
+def post(app, source, platform, pick, highlights, url, dry_run, yes, retry_failed) -> None:
     """Post an issue's thread to X and Bluesky, exactly once, and print the links.
 
     Composes with the same code as bot preview, records the thread in the outbox, then
@@ -46,7 +48,7 @@ def post(app, source, platform, pick, highlights, url, dry_run, yes) -> None:
                 "refusing to post without confirmation: run on a terminal, or pass --yes"
             )
         click.confirm(f"Post {len(threads)} thread(s) now?", abort=True)
-    results = post_threads(app.db, issue, threads, publishers=publishers)
+    results = post_threads(app.db, issue, threads, publishers=publishers, retry_failed=retry_failed)
     for result in results:
         sent = sum(1 for p in result.posts if p.state == "sent")
         state = "posted" if result.done else "incomplete"

@@ -196,11 +196,17 @@ def _closing(
         issue.url, fallback_url=options.fallback_url, subscribe_url=options.subscribe_url
     )
     name = options.newsletter_name or "the newsletter"
+    # The issue's number (else its title) keeps this post unique per issue: X refuses a text
+    # the account has posted before ("duplicate content"), and a closing post is otherwise
+    # the same every week.
+    which = f"{name} #{issue.number}" if issue.number is not None else f"{name}: {issue.title}"
     text = (
-        f"Thanks for reading {name}! Subscribe for every new issue:\n{url}"
+        f"Thanks for reading {which}! Subscribe for every new issue:\n{url}"
         if url
-        else f"Thanks for reading {name}!"
+        else f"Thanks for reading {which}!"
     )
+    if not rules.fits(text + reserve):  # a very long title: fall back to the name alone
+        text = text.replace(f"Thanks for reading {which}!", f"Thanks for reading {name}!")
     if not rules.fits(text + reserve):
         raise ComposeError(
             f"post {post_number} (the closing) cannot fit in {rules.describe_limit()}: {text!r}"

@@ -105,15 +105,24 @@ class BlueskyPublisher:
 
         One write carries the whole thread, so there is no lease to ``renew`` between posts.
         """
+        from atproto_core.exceptions import AtProtocolError
+
         if not posts:
             return []
-        key = (posts[0].issue_key, posts[0].platform, posts[0].account)
         if all(p.state == "sent" for p in posts):
             return list(posts)
+        try:
+            return self._publish(posts)
+        except AtProtocolError as exc:  # login refused, PDS unreachable, ...: one line, state kept
+            raise BlueskyError(f"Bluesky ({self.handle} on {self.pds_url}): {_describe(exc)}") from None
+
+    def _publish(self, posts: Sequence[OutboxPost]) -> list[OutboxPost]:
+        key = (posts[0].issue_key, posts[0].platform, posts[0].account)
         if any(p.state == "failed" for p in posts):
             raise BlueskyError(
                 f"the Bluesky thread for issue {key[0]} failed earlier "
-                f"({next(p.last_error for p in posts if p.state == 'failed')}); see bot status"
+                f"({next(p.last_error for p in posts if p.state == 'failed')}); "
+                "fix it, then bot post --retry-failed"
             )
         fresh = all(p.state == "pending" for p in posts)
         if fresh:
@@ -146,10 +155,15 @@ class BlueskyPublisher:
     def _card(self, card: dict[str, Any]) -> dict[str, Any]:
         thumb = None
         if card.get("image_url"):
+            from atproto_core.exceptions import AtProtocolError
+
             image = self.fetch_image(card["image_url"])
-            if image:
-                data, mime = image
-                blob = self._call(self.client().upload_blob, data).blob
+            try:
+                blob = self._call(self.client().upload_blob, image[0]).blob if image else None
+            except AtProtocolError as exc:  # a card without a picture beats no thread
+                log.warning("link card image not uploaded (%s); posting the card without it", exc)
+                blob = None
+            if blob is not None:
                 thumb = {"$type": "blob", "ref": {"$link": blob.ref.link}, "mimeType": blob.mime_type,
                          "size": blob.size}
         return external_card(
@@ -236,6 +250,14 @@ class BlueskyPublisher:
                               post.remote_cid)
                 transition(self.db, post.id, to="sent", expect=["sending", "unknown"],
                            clock=self.clock, remote_cid=cid, last_error=None)
+
+
+def _describe(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if status == 401:
+        text += " (check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD)"
+    return text
 
 
 def fetch_image_http(url: str, *, timeout: float) -> tuple[bytes, str] | None:

@@ -214,6 +214,23 @@ def transition(
     return OutboxPost.from_row(new)
 
 
+def reset_failed(
+    db: Database, issue_key: str, platform: str, account: str, *, clock: Clock = utcnow
+) -> int:
+    """Put a thread's ``failed`` posts back to ``pending`` once their cause is fixed.
+
+    A post is ``failed`` only when the platform refused it and it is known not to exist, so
+    sending it again cannot duplicate it; its planned record (Bluesky) is dropped so a fresh
+    one is made.
+    """
+    failed = [p for p in thread_posts(db, issue_key, platform, account) if p.state == "failed"]
+    for post in failed:
+        transition(db, post.id, to="pending", expect=["failed"], clock=clock, rkey=None, record=None,
+                   remote_uri=None, remote_cid=None, remote_url=None,
+                   last_error=f"retried after: {post.last_error}")
+    return len(failed)
+
+
 def summary(db: Database) -> list[dict[str, Any]]:
     """Per issue, platform and account: counts by state, first and last remote URL, errors."""
     return list(

@@ -17,7 +17,7 @@ from bot.compose.model import Thread
 from bot.errors import BotError
 from bot.newsletter.model import Issue
 from bot.publish.lease import Lease
-from bot.publish.outbox import OutboxPost, record_thread, thread_posts
+from bot.publish.outbox import OutboxPost, record_thread, reset_failed, thread_posts
 from bot.settings import Settings
 from bot.timeutil import Clock, utcnow
 
@@ -97,6 +97,7 @@ def post_threads(
     threads: Mapping[str, Thread],
     *,
     publishers: Mapping[str, Publisher],
+    retry_failed: bool = False,
     clock: Clock = utcnow,
 ) -> list[PostResult]:
     """Post every platform's thread exactly once; never raises for one platform's failure."""
@@ -106,13 +107,22 @@ def post_threads(
     results = []
     for platform, thread in threads.items():
         publisher = publishers[platform]
+        sent_before = _sent(_current(db, thread, publisher))
         try:
-            results.append(_post_one(db, thread, publisher, clock=clock))
-        except BotError as exc:
-            log.warning("%s: %s", platform, exc)
+            results.append(_post_one(db, thread, publisher, retry_failed=retry_failed, clock=clock))
+        except Exception as exc:  # one platform's failure never stops the others
+            if not isinstance(exc, BotError):
+                log.debug("posting to %s failed", platform, exc_info=True)
+            error = str(exc) if isinstance(exc, BotError) else f"unexpected {type(exc).__name__}: {exc}"
+            log.warning("%s: %s", platform, error)
             posts = _current(db, thread, publisher)
-            results.append(PostResult(platform, posts, 0, publisher.requests, error=str(exc)))
+            results.append(PostResult(platform, posts, _sent(posts) - sent_before, publisher.requests,
+                                      error=" ".join(error.split())))
     return results
+
+
+def _sent(posts: list[OutboxPost]) -> int:
+    return sum(1 for p in posts if p.state == "sent")
 
 
 def _current(db: Database, thread: Thread, publisher: Publisher) -> list[OutboxPost]:
@@ -122,14 +132,16 @@ def _current(db: Database, thread: Thread, publisher: Publisher) -> list[OutboxP
         return []
 
 
-def _post_one(db: Database, thread: Thread, publisher: Publisher, *, clock: Clock) -> PostResult:
+def _post_one(db: Database, thread: Thread, publisher: Publisher, *, retry_failed: bool,
+              clock: Clock) -> PostResult:
     account = publisher.account
     posts = record_thread(db, thread, account=account, clock=clock)
-    before = sum(1 for p in posts if p.state == "sent")
+    before = _sent(posts)
     if before == len(posts):
         return PostResult(thread.platform, posts, 0, publisher.requests)
     with Lease(db, thread.issue_key, thread.platform, clock=clock) as lease:
+        if retry_failed:
+            reset_failed(db, thread.issue_key, thread.platform, account, clock=clock)
         posts = thread_posts(db, thread.issue_key, thread.platform, account)  # under the lease
         posts = publisher.publish(posts, renew=lease.renew)
-    sent_now = sum(1 for p in posts if p.state == "sent") - before
-    return PostResult(thread.platform, posts, sent_now, publisher.requests)
+    return PostResult(thread.platform, posts, _sent(posts) - before, publisher.requests)

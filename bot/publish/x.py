@@ -144,7 +144,7 @@ class XPublisher:
             if post.state == "failed":
                 raise XError(
                     f"post {post.position + 1} of the X thread for issue {post.issue_key} failed "
-                    f"earlier ({post.last_error}); see bot status"
+                    f"earlier ({post.last_error}); fix it, then bot post --retry-failed"
                 )
             if post.state in UNSETTLED:
                 found = self._find(post, parent)
