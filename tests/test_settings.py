@@ -129,3 +129,8 @@ def test_example_config_is_valid():
 
     settings = load(ROOT / "bot.toml.example", environ={}, dotenv=None)
     assert {s.platform for s in settings.sources} == {"x", "bluesky", "reddit"}
+    assert settings.poll_interval_td == dt.timedelta(minutes=10)
+    from bot.harvest import make_policy
+
+    policy = make_policy(settings)
+    assert (policy.max_wait, policy.max_total_wait) == (60.0, 300.0)
