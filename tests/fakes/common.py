@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.support.quiet import QuietHTTPServer
+
 RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "recorded"
 ABSENT = object()  # a match value: the parameter must not be sent
 
@@ -162,7 +164,7 @@ class FakeServer:
         return f"http://{host}:{port}"
 
     def start(self) -> Self:
-        self._httpd = _Quiet(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = QuietHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
@@ -193,11 +195,6 @@ class FakeServer:
                     return reply
             self.unmatched.append(f"{request.method} {request.path} {request.params}")
             return None
-
-
-class _Quiet(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that hung up (a timeout test, a killed process) is expected here
 
 
 def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.support.quiet import QuietHTTPServer
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class LoopbackServer:
         self._routes: dict[str, list[Answer] | Responder] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd = QuietHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
         # A short poll interval: shutdown() waits up to one interval, at every test's teardown.
         self._thread = threading.Thread(
