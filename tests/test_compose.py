@@ -391,3 +391,27 @@ def test_the_bundled_sample_through_the_reader_and_highlight_selection():
         for h in highlights:
             assert " ".join(h.item.text.split()[:6]) in words
     assert compose_threads(issue, highlights, fallback_url=HOME) == threads
+
+
+@pytest.mark.parametrize(
+    "text,mentions",
+    [
+        ("Serving Bert on CPUs”@Roblox", ["@Roblox"]),
+        ("thanks @alice and ＠bob_2!", ["@alice", "@bob_2"]),
+        ("mail ml4science@gmail.com or #tag@x", []),
+        ("a handle too long @abcdefghijklmnopqrstu", []),
+    ],
+)
+def test_x_posts_that_mention_accounts_are_flagged(text, mentions):
+    from bot.compose.thread import _MENTION
+
+    assert [f"@{m}" for m in _MENTION.findall(text)] == mentions
+
+
+def test_a_mention_is_a_warning_on_x_only():
+    item = Item(20, "Department of Machine Learning", "Serving Bert on CPUs”@Roblox", tag="Medium")
+    threads = compose(items=[item])
+    assert threads["x"].warnings == (
+        "post 2 on X mentions @Roblox: X notifies that account (automated mentions are restricted)",
+    )
+    assert threads["bluesky"].warnings == ()

@@ -127,7 +127,27 @@ def _compose(platform: str, issue: Issue, *, items: Sequence[Item], options: Com
         )
         for n, draft in enumerate(drafts, 1)
     )
+    if platform == "x":
+        warnings.extend(_mention_warnings(posts))
     return Thread(platform=platform, posts=posts, langs=options.langs, warnings=tuple(warnings))
+
+
+# twitter-text's mention rule: "@" (or "＠") and 1-20 word characters, not preceded by a word
+# character or one of !#$%&*@ (so "a@b.org" is no mention, "”@Roblox" is).
+_MENTION = re.compile(r"(?:^|(?<=[^A-Za-z0-9_!#$%&*@＠]))[@＠]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@＠])")
+
+
+def _mention_warnings(posts: Sequence[Post]) -> list[str]:
+    """X notifies every account a post mentions, and restricts automated mentions: say so."""
+    warnings = []
+    for number, post in enumerate(posts, 1):
+        names = [f"@{m}" for m in _MENTION.findall(post.text)]
+        if names:
+            warnings.append(
+                f"post {number} on X mentions {', '.join(names)}: X notifies "
+                f"{'that account' if len(names) == 1 else 'those accounts'} (automated mentions are restricted)"
+            )
+    return warnings
 
 
 def _issue_link(issue: Issue, fallback_url: str | None) -> tuple[str | None, list[str]]:
