@@ -195,11 +195,8 @@ class Runner:
         return counts
 
     def harvest_due(self, source_name: str, interval: dt.timedelta) -> bool:
-        last = next(self.db.query(
-            "SELECT started_at FROM job_runs WHERE job = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
-            [f"harvest:{source_name}"],
-        ), None)
-        return last is None or parse_iso(last["started_at"]) + interval <= self.clock()
+        due = harvest_due_at(self.db, source_name, interval)
+        return due is None or due <= self.clock()
 
     # -- jobs ------------------------------------------------------------------------------
     def run_job(self, job: str, fn: Callable[[], dict[str, Any]]) -> JobResult:
@@ -249,6 +246,16 @@ def _timed() -> Iterator[Callable[[], int]]:
     end: list[float] = []
     yield lambda: int(((end[0] if end else time.perf_counter()) - start) * 1000)
     end.append(time.perf_counter())
+
+
+def harvest_due_at(db: Database, source_name: str, interval: dt.timedelta) -> dt.datetime | None:
+    """When a source's next harvest is due: its last good run's start plus its interval
+    (None: it never ran). ``bot run --once`` and the scheduler's start both keep this rhythm."""
+    last = next(db.query(
+        "SELECT started_at FROM job_runs WHERE job = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
+        [f"harvest:{source_name}"],
+    ), None)
+    return parse_iso(last["started_at"]) + interval if last else None
 
 
 def resolve_issue_key(db: Database, ref: str) -> str:

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.errors import BotError
-from bot.runner import FEED_JOB, POST_JOB
+from bot.runner import FEED_JOB, POST_JOB, harvest_due_at
 from bot.settings import Settings
-from bot.timeutil import UTC, parse_iso, utcnow
+from bot.timeutil import UTC, utcnow
 
 log = logging.getLogger("bot.run")
 
@@ -79,11 +79,8 @@ def job_specs(settings: Settings, db: Any, *, now: dt.datetime) -> list[JobSpec]
         specs.append(JobSpec(FEED_JOB, settings.poll_interval_td, now))
     specs.append(JobSpec(POST_JOB, settings.post_check_interval_td, now))
     for source in settings.sources:
-        last = next(db.query(
-            "SELECT started_at FROM job_runs WHERE job = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
-            [f"harvest:{source.name}"],
-        ), None)
-        first = max(now, parse_iso(last["started_at"]) + source.interval) if last else now
+        due = harvest_due_at(db, source.name, source.interval)
+        first = max(now, due) if due else now
         specs.append(JobSpec(f"harvest:{source.name}", source.interval, first))
     return specs
 
