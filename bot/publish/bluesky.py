@@ -262,17 +262,14 @@ def _describe(exc: Exception) -> str:
 
 def fetch_image_http(url: str, *, timeout: float) -> tuple[bytes, str] | None:
     """Download a card thumbnail; None (and a log line) when it cannot be used."""
-    import requests
+    from bot.newsletter.fetch import fetch
 
     try:
-        response = requests.get(url, timeout=timeout, stream=True)
-        response.raise_for_status()
-        mime = response.headers.get("Content-Type", "").split(";")[0].strip()
-        data = response.raw.read(MAX_THUMB_BYTES + 1, decode_content=True)
-    except requests.RequestException as exc:
-        log.warning("link card image %s not used: %s", url, exc)
+        got = fetch(url, timeout=timeout, max_bytes=MAX_THUMB_BYTES)
+    except BotError as exc:  # unreachable, an error status, or larger than a blob may be
+        log.warning("link card image not used: %s", exc)
         return None
-    if not mime.startswith("image/") or len(data) > MAX_THUMB_BYTES:
-        log.warning("link card image %s not used: %s, %d bytes", url, mime or "no type", len(data))
+    if not got.content_type.startswith("image/"):
+        log.warning("link card image %s not used: %s", url, got.content_type or "no content type")
         return None
-    return data, mime
+    return got.body, got.content_type
