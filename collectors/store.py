@@ -238,7 +238,7 @@ def start_run(db: Database, *, source: str | None, platform: str | None, now: st
         for row in db.query(
             "SELECT id, pid FROM harvest_runs WHERE status = 'running' AND host = ?", [host]
         ):
-            if not _alive(row["pid"]):
+            if not pid_alive(row["pid"]):
                 db.execute(
                     "UPDATE harvest_runs SET status = 'interrupted' WHERE id = ?", [row["id"]]
                 )
@@ -309,7 +309,8 @@ def _refresh_threads(db: Database, thread_ids: list[str], now: str) -> None:
         db.execute(_REFRESH_THREADS, {"ids": json.dumps(thread_ids), "now": now})
 
 
-def _alive(pid: int | None) -> bool:
+def pid_alive(pid: int | None) -> bool:
+    """Whether a process with this id runs on this host (one we may not signal counts as alive)."""
     if not pid:
         return False
     try:

@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from bot.db import immediate
 from bot.errors import BotError
 from bot.timeutil import Clock, iso, parse_iso, utcnow
+from collectors.store import pid_alive
 
 DEFAULT_TTL = dt.timedelta(minutes=10)
 
@@ -35,13 +36,7 @@ def _alive_here(holder: str) -> bool:
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
         return True  # not ours to judge: trust the expiry
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(int(pid_text))
 
 
 class Lease:
