@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -24,8 +25,8 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
     db = Database(conn)
     try:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if str(path) != ":memory:" and db.journal_mode != "wal":
-            db.enable_wal()
+        if str(path) != ":memory:":
+            _ensure_wal(db)
         db.execute("PRAGMA foreign_keys = ON")
         if migrate:
             apply_migrations(db)
@@ -33,6 +34,23 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
         conn.close()
         raise BotError(f"cannot use database {path}: {exc}") from None
     return db
+
+
+def _ensure_wal(db: Database) -> None:
+    """Switch to WAL (persistent in the file), waiting while another process holds a lock.
+
+    Changing the journal mode needs the database to itself, and SQLite answers "database is
+    locked" at once instead of calling the busy handler, so two processes opening a new
+    file together (bot run and bot post, two tests) would fail: wait as busy_timeout would.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while db.journal_mode != "wal":
+        try:
+            db.enable_wal()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def apply_migrations(db: Database) -> list[str]:

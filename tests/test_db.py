@@ -77,3 +77,23 @@ def test_full_text_search_follows_inserts_updates_and_deletes(db):
     assert [r["id"] for r in db["posts"].search("folding")] == ["x:1"]
     db.execute("delete from posts where id = 'x:1'")
     assert list(db["posts"].search("folding")) == []
+
+
+def _open_fresh(path: str) -> str:
+    try:
+        open_db(path).close()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
+        return f"{type(exc).__name__}: {exc}"
+
+
+def test_processes_opening_a_new_file_together_all_get_wal(tmp_path):
+    """Regression: switching a new file to WAL answered "database is locked" at once when
+    another process held a lock (seen under load in the full suite)."""
+    paths = [str(tmp_path / f"db{n}.db") for n in range(60)]
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        # chunksize 1: the four opens of one file go to four workers at the same moment
+        outcomes = pool.map(_open_fresh, [p for p in paths for _ in range(4)], chunksize=1)
+    assert set(outcomes) == {"ok"}
+    for path in paths:
+        assert open_db(path).journal_mode == "wal"
