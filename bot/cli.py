@@ -39,14 +39,46 @@ class App:
 
         return open_db(self.settings.db_path)
 
-    def scrub(self, text: str) -> str:
+    @cached_property
+    def scrubber(self):  # -> bot.log.Scrub
+        """The same scrubber the logs use; built even when the settings cannot be loaded."""
+        from bot.log import Scrub
+
         try:
-            secrets = self.settings.secret_values()
-        except BotError:
+            return Scrub(self.settings.secret_values())
+        except Exception:  # the settings are what failed: scrub what the environment holds
+            return Scrub(_fallback_secrets())
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret masked. It runs on the error path, so it never raises."""
+        try:
+            return self.scrubber.scrub(text)
+        except Exception:
             return text
-        for secret in sorted(secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+
+
+def _fallback_secrets() -> list[str]:
+    """Secrets from the real environment and a leniently decoded ``.env``, for an error path
+    whose settings failed to load (a ``.env`` with a stray byte, a wrong type in bot.toml).
+    """
+    import io
+    import os
+    from pathlib import Path
+
+    from bot.settings import secret_values
+
+    env: dict[str, str] = {}
+    try:
+        dotenv = Path(".env")
+        if dotenv.is_file():
+            from dotenv import dotenv_values
+
+            text = dotenv.read_bytes().decode("utf-8", "replace")
+            env.update({k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v})
+    except Exception:
+        pass
+    env.update(os.environ)
+    return secret_values(env)
 
 
 class BotGroup(click.Group):
@@ -104,11 +136,15 @@ def cli(ctx: click.Context, config: str | None, db_option: str | None, debug: bo
     app = ctx.obj = App(config=config, db_option=db_option, debug=debug)
     from bot.log import setup_logging
 
+    # Settings that fail to load are reported by the command that needs them (or, for one
+    # that needs none, not at all); the logs still mask what the environment holds.
+    setup_logging(level=logging.DEBUG if debug else logging.INFO, secrets=app.scrubber.secrets)
     try:
-        secrets = app.settings.secret_values()
-    except BotError:
-        secrets = []  # the command that needs the settings reports the problem
-    setup_logging(level=logging.DEBUG if debug else logging.INFO, secrets=secrets)
+        warnings = app.settings.warnings
+    except Exception:
+        warnings = ()
+    for warning in warnings:
+        click.echo(app.scrub(f"Warning: {warning}"), err=True)
 
 
 def _register() -> None:
