@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot import config_types as types
 from bot.errors import ConfigError, MissingCredential
 from bot.timeutil import parse_duration
+from bot.weburl import shown
 
 PLATFORMS = ("x", "bluesky", "reddit")
 POST_PLATFORMS = ("x", "bluesky")
@@ -33,26 +35,46 @@ SECRET_VARS = (
     "REDDIT_PASSWORD",
 )
 
-# name -> (environment variable or None, path in bot.toml, default)
-_FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any]] = {
-    "db": ("BOT_DB", ("bot", "db"), "ml4sci.db"),
-    "http_timeout": ("BOT_HTTP_TIMEOUT", ("bot", "http_timeout"), 20.0),
-    "newsletter_name": (None, ("newsletter", "name"), "ML4Sci"),
-    "newsletter_url": ("BOT_NEWSLETTER_URL", ("newsletter", "url"), "https://ml4sci.substack.com"),
-    "feed_url": ("BOT_FEED_URL", ("newsletter", "feed_url"), None),
-    "subscribe_url": (None, ("newsletter", "subscribe_url"), None),
-    "highlights": (None, ("compose", "highlights"), 5),
-    "numbering": (None, ("compose", "numbering"), True),
-    "langs": (None, ("compose", "langs"), ["en"]),
-    "platforms": ("BOT_PLATFORMS", ("post", "platforms"), ["x", "bluesky"]),
-    "review_delay": (None, ("post", "review_delay"), "30m"),
-    "poll_interval": (None, ("run", "poll_interval"), "10m"),
-    "post_check_interval": (None, ("run", "post_check_interval"), "1m"),
-    "x_api_base_url": ("X_API_BASE_URL", ("endpoints", "x_api_base_url"), "https://api.x.com"),
-    "reddit_base_url": ("REDDIT_BASE_URL", ("endpoints", "reddit_base_url"), None),
-    "bluesky_pds_url": ("BLUESKY_PDS_URL", ("endpoints", "bluesky_pds_url"), "https://bsky.social"),
-    "bluesky_appview_url": ("BLUESKY_APPVIEW_URL", ("endpoints", "bluesky_appview_url"), None),
+# name -> (environment variable or None, path in bot.toml, default, type check)
+_FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any, types.Check]] = {
+    "db": ("BOT_DB", ("bot", "db"), "ml4sci.db", types.path),
+    "http_timeout": ("BOT_HTTP_TIMEOUT", ("bot", "http_timeout"), 20.0, types.positive_number),
+    "newsletter_name": (None, ("newsletter", "name"), "ML4Sci", types.text),
+    "newsletter_url": (
+        "BOT_NEWSLETTER_URL", ("newsletter", "url"), "https://ml4sci.substack.com", types.web_url
+    ),
+    "feed_url": ("BOT_FEED_URL", ("newsletter", "feed_url"), None, types.optional(types.feed_source)),
+    "subscribe_url": (None, ("newsletter", "subscribe_url"), None, types.optional(types.web_url)),
+    "highlights": (None, ("compose", "highlights"), 5, types.count),
+    "numbering": (None, ("compose", "numbering"), True, types.boolean),
+    "langs": (None, ("compose", "langs"), ["en"], types.strings),
+    "platforms": ("BOT_PLATFORMS", ("post", "platforms"), ["x", "bluesky"], types.strings),
+    "review_delay": (None, ("post", "review_delay"), "30m", types.duration(positive=False)),
+    "poll_interval": (None, ("run", "poll_interval"), "10m", types.duration(positive=True)),
+    "post_check_interval": (
+        None, ("run", "post_check_interval"), "1m", types.duration(positive=True)
+    ),
+    "x_api_base_url": (
+        "X_API_BASE_URL", ("endpoints", "x_api_base_url"), "https://api.x.com", types.web_url
+    ),
+    "reddit_base_url": (
+        "REDDIT_BASE_URL", ("endpoints", "reddit_base_url"), None, types.optional(types.web_url)
+    ),
+    "bluesky_pds_url": (
+        "BLUESKY_PDS_URL", ("endpoints", "bluesky_pds_url"), "https://bsky.social", types.web_url
+    ),
+    "bluesky_appview_url": (
+        "BLUESKY_APPVIEW_URL", ("endpoints", "bluesky_appview_url"), None,
+        types.optional(types.web_url),
+    ),
 }
+
+#: Tables read elsewhere (their own module checks them), with their keys, for the typo hint.
+_OTHER_KEYS = {
+    ("harvest", "max_wait"): types.duration(positive=False),
+    ("harvest", "max_total_wait"): types.duration(positive=False),
+}
+_OWN_TABLES = ("digest",)  # bot.digest.options checks these keys itself
 
 _SOURCE_KINDS = {
     "x": ("search", "account"),
@@ -82,6 +104,8 @@ class Settings:
     sources: tuple[Source, ...] = ()
     config_path: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: what the CLI prints as ``Warning: ...`` lines: unknown keys, with the nearest known one
+    warnings: tuple[str, ...] = ()
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -118,8 +142,8 @@ class Settings:
         return value or None
 
     def secret_values(self) -> list[str]:
-        """Every secret value that is set, for scrubbing output and logs."""
-        return [self.env[v] for v in SECRET_VARS if self.env.get(v, "").strip()]
+        """Every secret that is set, in every form output could show it, for scrubbing."""
+        return secret_values(self.env)
 
     def source(self, name: str) -> Source:
         for src in self.sources:
@@ -127,6 +151,26 @@ class Settings:
                 return src
         known = ", ".join(s.name for s in self.sources) or "none configured"
         raise ConfigError(f"unknown source {name!r} (known: {known})")
+
+
+def secret_values(env: Mapping[str, str]) -> list[str]:
+    """The secrets in ``env`` in each form that can reach output (see :func:`bot.log.secret_forms`),
+    and Reddit's HTTP basic-auth header value, which carries the client secret base64-encoded.
+    """
+    import base64
+
+    from bot.log import secret_forms
+
+    forms: set[str] = set()
+    for variable in SECRET_VARS:
+        value = env.get(variable, "")
+        if isinstance(value, str) and value.strip():
+            forms |= secret_forms(value)
+    client_id, client_secret = env.get("REDDIT_CLIENT_ID", ""), env.get("REDDIT_CLIENT_SECRET", "")
+    if isinstance(client_secret, str) and client_secret.strip():
+        pair = f"{str(client_id).strip()}:{client_secret.strip()}".encode("utf-8", "replace")
+        forms.add(base64.b64encode(pair).decode("ascii"))
+    return sorted(forms, key=len, reverse=True)
 
 
 def load(
@@ -140,25 +184,65 @@ def load(
     env = _environment(environ, dotenv)
     path = _config_path(config, env)
     data = _read_toml(path) if path else {}
+    label = path.name if path else "bot.toml"
     values: dict[str, Any] = {}
-    for name, (variable, toml_path, default) in _FIELDS.items():
-        value = default
-        found = _dig(data, toml_path)
+    for name, (variable, toml_path, default, check) in _FIELDS.items():
+        value, where, from_env = default, None, False
+        found = _dig(data, toml_path, label=label)
         if found is not None:
-            value = found
+            value, where = found, f"{label}: {'.'.join(toml_path)}"
         if variable and env.get(variable, "").strip():
-            value = env[variable].strip()
+            value, where, from_env = env[variable].strip(), variable, True
         if overrides and overrides.get(name) is not None:
-            value = overrides[name]
-        values[name] = value
+            value, where, from_env = overrides[name], f"--{name}", True
+        values[name] = value if where is None else _checked(check, value, where, from_env)
+    for toml_path, check in _OTHER_KEYS.items():
+        found = _dig(data, toml_path, label=label)
+        if found is not None:
+            _checked(check, found, f"{label}: {'.'.join(toml_path)}", False)
     _normalise(values)
     return Settings(
         values=values,
         env=env,
-        sources=_sources(data.get("sources", [])),
+        sources=_sources(data.get("sources", []), label=label),
         config_path=path,
         raw=data,
+        warnings=(
+            *_unknown_keys(data, label=label),
+            *_source_warnings(data.get("sources", []), label=label),
+        ),
     )
+
+
+def _checked(check: types.Check, value: Any, where: str, from_env: bool) -> Any:
+    try:
+        return check(value, from_env)
+    except types.Wrong as wrong:
+        raise ConfigError(f"{where} must be {wrong.expected}, not {_show(value)}") from None
+
+
+def _show(value: Any) -> str:
+    return shown(repr(value))
+
+
+def _unknown_keys(data: Mapping[str, Any], *, label: str) -> list[str]:
+    """A warning per key of bot.toml that nothing reads, naming the nearest known key."""
+    known = {".".join(p) for _, p, _, _ in _FIELDS.values()} | {".".join(p) for p in _OTHER_KEYS}
+    tables = {k.partition(".")[0] for k in known} | {"sources", *_OWN_TABLES}
+    found: list[str] = []
+    for key, value in data.items():
+        if key in ("sources", *_OWN_TABLES):
+            continue
+        if key in tables and isinstance(value, Mapping):
+            found += [f"{key}.{inner}" for inner in value if f"{key}.{inner}" not in known]
+        elif key not in tables:
+            found.append(key)
+    warnings = []
+    for key in found:
+        near = types.nearest(key, sorted(known | tables) if "." not in key else sorted(known))
+        hint = f" (did you mean {near}?)" if near else ""
+        warnings.append(f"{label}: unknown key {key} is ignored{hint}")
+    return warnings
 
 
 def _environment(environ: Mapping[str, str] | None, dotenv: str | Path | None) -> dict[str, str]:
@@ -166,7 +250,18 @@ def _environment(environ: Mapping[str, str] | None, dotenv: str | Path | None) -
     if dotenv and Path(dotenv).is_file():
         from dotenv import dotenv_values
 
-        env.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        try:
+            text = Path(dotenv).read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = Path(dotenv).read_bytes()[: exc.start].count(b"\n") + 1
+            raise ConfigError(
+                f"{dotenv} is not UTF-8 text: byte 0x{exc.object[exc.start]:02x} on line {line}"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read {dotenv}: {exc.strerror or exc}") from None
+        import io
+
+        env.update({k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None})
     env.update(os.environ if environ is None else environ)
     return env
 
@@ -194,67 +289,95 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
 
 
-def _dig(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+def _dig(data: Mapping[str, Any], path: tuple[str, ...], *, label: str) -> Any:
     node: Any = data
-    for key in path:
-        if not isinstance(node, Mapping) or key not in node:
+    for depth, key in enumerate(path):
+        if not isinstance(node, Mapping):
+            table = ".".join(path[:depth])
+            raise ConfigError(f"{label}: [{table}] must be a table, not {_show(node)}")
+        if key not in node:
             return None
         node = node[key]
     return node
 
 
 def _normalise(values: dict[str, Any]) -> None:
-    if isinstance(values["platforms"], str):
-        values["platforms"] = [p.strip() for p in values["platforms"].split(",") if p.strip()]
     for platform in values["platforms"]:
         if platform not in POST_PLATFORMS:
             raise ConfigError(f"unknown platform {platform!r} in post.platforms (use x, bluesky)")
-    try:
-        values["http_timeout"] = float(values["http_timeout"])
-        values["highlights"] = int(values["highlights"])
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid number in settings: {exc}") from None
-    if isinstance(values["numbering"], str):
-        values["numbering"] = values["numbering"].lower() in ("1", "true", "yes", "on")
-    parse_duration(values["review_delay"], name="post.review_delay")
-    parse_duration(values["poll_interval"], name="run.poll_interval")
-    parse_duration(values["post_check_interval"], name="run.post_check_interval")
 
 
-def _sources(entries: Any) -> tuple[Source, ...]:
+#: the options each platform's sources may carry, with their types
+_SOURCE_OPTIONS: dict[str, dict[str, types.Check]] = {
+    "x": {"limit": types.positive_count},
+    "reddit": {
+        "sort": types.text, "time_filter": types.text, "search": types.text,
+        "limit": types.positive_count,
+    },
+    "bluesky": {
+        "max_pages": types.positive_count, "sort": types.text, "since": types.text,
+        "until": types.text, "lang": types.text, "author": types.text, "domain": types.text,
+        "url": types.text, "tag": types.string_or_strings, "mentions": types.text,
+        "filter": types.text, "include_pins": types.boolean,
+    },
+}
+_SOURCE_KEYS = ("name", "platform", "interval")
+
+
+def _sources(entries: Any, *, label: str) -> tuple[Source, ...]:
+    return tuple(source for source, _ in _read_sources(entries, label=label))
+
+
+def _source_warnings(entries: Any, *, label: str) -> list[str]:
+    return [warning for _, warnings in _read_sources(entries, label=label) for warning in warnings]
+
+
+def _read_sources(entries: Any, *, label: str) -> list[tuple[Source, list[str]]]:
     if not isinstance(entries, list):
-        raise ConfigError("[[sources]] in bot.toml must be an array of tables")
-    sources: list[Source] = []
-    for index, entry in enumerate(entries, 1):
-        where = f"source #{index}"
-        name = entry.get("name")
-        if not name:
-            raise ConfigError(f"{where} in bot.toml has no name")
-        platform = entry.get("platform")
-        if platform not in _SOURCE_KINDS:
-            raise ConfigError(
-                f"source {name!r}: unknown platform {platform!r} (use x, bluesky or reddit)"
-            )
-        kinds = [k for k in _SOURCE_KINDS[platform] if entry.get(k)]
-        if len(kinds) != 1 and not (platform == "reddit" and "subreddit" in kinds):
-            wanted = " or ".join(_SOURCE_KINDS[platform])
-            raise ConfigError(f"source {name!r}: give exactly one of {wanted}")
-        kind = kinds[0] if platform != "reddit" else "subreddit"
-        options = {
-            k: v for k, v in entry.items() if k not in ("name", "platform", "interval", kind)
-        }
-        sources.append(
-            Source(
-                name=name,
-                platform=platform,
-                kind=kind,
-                target=str(entry[kind]),
-                interval=parse_duration(entry.get("interval", "1h"), name=f"{name}.interval"),
-                options=options,
-            )
-        )
-    names = [s.name for s in sources]
+        raise ConfigError(f"{label}: sources must be an array of tables ([[sources]]), not {_show(entries)}")
+    read = [_source(entry, index, label=label) for index, entry in enumerate(entries, 1)]
+    names = [source.name for source, _ in read]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise ConfigError(f"duplicate source names in bot.toml: {', '.join(dupes)}")
-    return tuple(sources)
+        raise ConfigError(f"duplicate source names in {label}: {', '.join(dupes)}")
+    return read
+
+
+def _source(entry: Any, index: int, *, label: str) -> tuple[Source, list[str]]:
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{label}: source #{index} must be a table ([[sources]]), not {_show(entry)}")
+    if not entry.get("name") and entry.get("name") != 0:
+        raise ConfigError(f"source #{index} in {label} has no name")
+    name = _checked(types.text, entry["name"], f"{label}: source #{index} name", False)
+    where = f"{label}: source {name!r}"
+    platform = entry.get("platform")
+    if platform not in _SOURCE_KINDS:
+        raise ConfigError(
+            f"source {name!r}: unknown platform {_show(platform)} (use x, bluesky or reddit)"
+        )
+    kinds = [k for k in _SOURCE_KINDS[platform] if k in entry]
+    if len(kinds) != 1:
+        wanted = " or ".join(_SOURCE_KINDS[platform])
+        raise ConfigError(f"source {name!r}: give exactly one of {wanted}")
+    kind = kinds[0]
+    target = _checked(types.text, entry[kind], f"{where} {kind}", False)
+    interval = _checked(types.duration(positive=True), entry.get("interval", "1h"),
+                        f"{where} interval", False)
+    allowed = _SOURCE_OPTIONS[platform]
+    options: dict[str, Any] = {}
+    warnings: list[str] = []
+    for key, value in entry.items():
+        if key in (*_SOURCE_KEYS, kind):
+            continue
+        if key in allowed:
+            options[key] = _checked(allowed[key], value, f"{where} {key}", False)
+            continue
+        options[key] = value  # kept: the platform's collector decides (and may refuse it)
+        near = types.nearest(key, [*_SOURCE_KEYS, *_SOURCE_KINDS[platform], *allowed])
+        hint = f" (did you mean {near}?)" if near else ""
+        warnings.append(f"{where}: unknown key {key}{hint}")
+    source = Source(
+        name=name, platform=platform, kind=kind, target=target,
+        interval=parse_duration(interval, name=f"{name}.interval"), options=options,
+    )
+    return source, warnings

@@ -86,6 +86,9 @@ def test_missing_secret_names_the_variable(config):
 def test_secret_values_lists_only_set_secrets(config):
     settings = load(config, environ={"X_BEARER_TOKEN": "tok-123456", "BOT_DB": "x.db"}, dotenv=None)
     assert settings.secret_values() == ["tok-123456"]
+    settings = load(config, environ={"X_BEARER_TOKEN": "tok 12/34\r"}, dotenv=None)
+    # as set, as used (stripped) and URL-encoded: every form output could show
+    assert {"tok 12/34\r", "tok 12/34", "tok%2012%2F34", "tok+12%2F34"} <= set(settings.secret_values())
 
 
 def test_sources_parsed(config):
@@ -114,7 +117,7 @@ def test_unknown_source_names_known_ones(config):
         ('[[sources]]\nname = "a"\nplatform = "myspace"\n', "unknown platform 'myspace'"),
         ('[[sources]]\nname = "a"\nplatform = "x"\n', "give exactly one of search or account"),
         ('[post]\nplatforms = ["x", "mastodon"]\n', "unknown platform 'mastodon' in post.platforms"),
-        ('[post]\nreview_delay = "soon"\n', "invalid post.review_delay 'soon'"),
+        ('[post]\nreview_delay = "soon"\n', "bot.toml: post.review_delay must be a duration \\(e.g. 30m, 0s\\), not 'soon'"),
     ],
 )
 def test_invalid_config_is_a_clear_error(tmp_path, body, message):
