@@ -187,15 +187,17 @@ def load(
     label = path.name if path else "bot.toml"
     values: dict[str, Any] = {}
     for name, (variable, toml_path, default, check) in _FIELDS.items():
-        value, where, from_env = default, None, False
+        # Each value given is checked, not only the one in effect: a wrong type in bot.toml
+        # is wrong even while an environment variable or an option overrides it.
+        value = default
         found = _dig(data, toml_path, label=label)
         if found is not None:
-            value, where = found, f"{label}: {'.'.join(toml_path)}"
+            value = _checked(check, found, f"{label}: {'.'.join(toml_path)}", False)
         if variable and env.get(variable, "").strip():
-            value, where, from_env = env[variable].strip(), variable, True
+            value = _checked(check, env[variable].strip(), variable, True)
         if overrides and overrides.get(name) is not None:
-            value, where, from_env = overrides[name], f"--{name}", True
-        values[name] = value if where is None else _checked(check, value, where, from_env)
+            value = _checked(check, overrides[name], f"--{name}", True)
+        values[name] = value
     for toml_path, check in _OTHER_KEYS.items():
         found = _dig(data, toml_path, label=label)
         if found is not None:
