@@ -13,12 +13,14 @@ import re
 from typing import Any
 
 from collectors.base import Rows
+from collectors.rowcheck import validated
 from collectors.urls import domain, extract_urls, link_rows
 
 PLATFORM = "reddit"
 SITE = "https://www.reddit.com"
 
 
+@validated  # every row checked against the row shapes (collectors.rowcheck)
 def to_rows(raw: Any) -> Rows:
     """Rows from a Listing, or from the two-element submission-with-comments array."""
     rows = Rows()
