@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from bot.compose.model import Facet, Post, Thread
 from bot.compose.thread import post_to_dict
 from bot.newsletter.model import Issue
+from bot.weburl import is_web_url
 
 PLATFORM_NAMES = {"x": "X", "bluesky": "Bluesky"}
 LENGTH_UNITS = {"x": "weighted", "bluesky": "graphemes"}
@@ -164,7 +165,7 @@ def to_html(issue: Issue, threads: Mapping[str, Thread]) -> str:
     return _PAGE.format(
         title=esc(f"Preview {number}{issue.title}"),
         heading=esc(issue.title),
-        url=esc(issue.url or ""),
+        url=esc(issue.url if is_web_url(issue.url) else ""),
         warnings=f'<ul class="warnings">{warnings}</ul>' if warnings else "",
         columns="".join(columns),
     )
@@ -178,6 +179,8 @@ def _html_text(post: Post, platform: str) -> str:
         else list(post.links)
     )
     for (start, end), href in zip(_link_spans(post, platform), hrefs):
+        if not is_web_url(href):  # never a javascript: or data: href, whatever reached here
+            continue
         pieces.append(html.escape(post.text[last:start]))
         pieces.append(
             f'<a href="{html.escape(href)}" title="{html.escape(href)}">'

@@ -35,5 +35,7 @@ def resolve_issue(app: App, source: str | None, *, url: str | None = None) -> Is
                 )
             issue = read_issue(settings.feed_url, timeout=settings.http_timeout)
     if url:
-        issue = replace(issue, url=url)
+        from bot.weburl import web_url
+
+        issue = replace(issue, url=web_url(url, what="--url"))
     return issue

@@ -20,6 +20,7 @@ from bot.errors import InputError
 from bot.newsletter import charset
 from bot.newsletter.fetch import display_url, fetch, is_url
 from bot.newsletter.model import Issue
+from bot.weburl import is_web_url, shown
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _FEED_ROOT = re.compile(r"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
@@ -134,12 +135,51 @@ def _parse(loaded: _Loaded) -> tuple[str, list[Issue]]:
         raise InputError(f"{loaded.source} is {binary}, not a newsletter")
     decoded = charset.decode(loaded.data, declared=loaded.charset)
     kind = detect_kind(decoded.text, content_type=loaded.content_type, name=_name(loaded))
-    title, issues = _read_kind(kind, decoded.text, loaded)
+    try:
+        title, issues = _read_kind(kind, decoded.text, loaded)
+    except RecursionError:  # HTML or JSON nested hundreds deep: one mechanism for every reader
+        raise InputError(f"{loaded.source} is nested too deeply to read (as {kind})") from None
+    issues = [_web_links_only(issue) for issue in issues]
     if kind != "feed" and not any(issue.items for issue in issues):
         raise InputError(f"no newsletter items found in {loaded.source} (read as {kind})")
     if decoded.warnings:
         issues = [dataclasses.replace(i, warnings=(*decoded.warnings, *i.warnings)) for i in issues]
     return title, issues
+
+
+def _web_links_only(issue: Issue) -> Issue:
+    """``issue`` with every URL that is not http(s) dropped: its link, cover image, item links
+    and embeds. A feed's ``<link>javascript:alert(1)</link>`` would otherwise reach the post
+    text, the Bluesky card and the HTML preview's ``href``.
+    """
+    warnings: list[str] = []
+    url, image = issue.url, issue.image
+    if url is not None and not is_web_url(url):
+        warnings.append(f"the issue's link {shown(repr(url))} is not an http(s) URL; it was left out")
+        url = None
+    if image is not None and not is_web_url(image):
+        image = None
+    dropped = 0
+    sections = []
+    for section in issue.sections:
+        items = []
+        for item in section.items:
+            links = tuple(link for link in item.links if is_web_url(link.url))
+            embeds = tuple(embed for embed in item.embeds if is_web_url(embed.url))
+            dropped += len(item.links) - len(links)
+            if (links, embeds) != (item.links, item.embeds):
+                item = dataclasses.replace(item, links=links, embeds=embeds)
+            items.append(item)
+        sections.append(dataclasses.replace(section, items=tuple(items)))
+    if dropped:
+        warnings.append(f"{dropped} link(s) that are not http(s) URLs were left out")
+    embeds = tuple(embed for embed in issue.embeds if is_web_url(embed.url))
+    if not warnings and (url, image, embeds) == (issue.url, issue.image, issue.embeds) and not dropped:
+        return issue
+    return dataclasses.replace(
+        issue, url=url, image=image, embeds=embeds, sections=tuple(sections),
+        warnings=(*issue.warnings, *warnings),
+    )
 
 
 def _name(loaded: _Loaded) -> str:

@@ -1,0 +1,113 @@
+"""Hostile newsletter sources through ``bot preview`` (issue 10, cases 7 and 8).
+
+Only http(s) URLs reach a post, a card or the HTML preview's ``href`` (a feed's
+``<link>javascript:alert(1)</link>`` was posted with "No warnings"); a Substack JSON field of
+the wrong type, HTML nested 500 deep and an unwritable ``-o`` are one line, not "unexpected".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.conftest import FIXTURES, SAMPLE_ISSUE
+
+FEED = (FIXTURES / "newsletters" / "substack-feed-synthetic.xml").read_text(encoding="utf-8")
+POST = json.loads((FIXTURES / "newsletters" / "substack-api-post-synthetic.json").read_text(encoding="utf-8"))
+EVIL = "javascript:alert(1)"
+
+
+@pytest.fixture
+def evil_feed(tmp_path):
+    path = tmp_path / "evil.xml"
+    path.write_text(re.sub(r"<link>[^<]*</link>", f"<link>{EVIL}</link>", FEED), encoding="utf-8")
+    return str(path)
+
+
+def test_a_javascript_feed_link_reaches_no_post_and_no_card(cli_run, evil_feed):
+    result = cli_run("preview", evil_feed, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["issue"]["url"] is None
+    assert "javascript" not in json.dumps(data["threads"])  # text, links, facets, card
+    assert data["threads"]["bluesky"][0]["card"]["uri"] == "https://ml4sci.substack.com"
+    text = cli_run("preview", evil_feed)
+    assert "! the issue's link 'javascript:alert(1)' is not an http(s) URL; it was left out" in text.output
+
+
+def test_a_javascript_feed_link_reaches_no_href_of_the_html_preview(cli_run, evil_feed, tmp_path):
+    page = tmp_path / "p.html"
+    result = cli_run("preview", evil_feed, "--format", "html", "-o", str(page))
+    assert result.exit_code == 0, result.output
+    hrefs = re.findall(r'href="([^"]*)"', page.read_text(encoding="utf-8"))
+    assert hrefs and all(h == "" or h.startswith("https://") for h in hrefs), hrefs
+    assert "javascript" not in page.read_text(encoding="utf-8").split('class="threads"')[1]
+
+
+@pytest.mark.parametrize("url", [EVIL, "data:text/html,x", "ftp://e.example/x", "not a url"])
+def test_url_option_takes_only_http_urls(cli_run, url):
+    result = cli_run("preview", str(SAMPLE_ISSUE), "--url", url)
+    assert result.exit_code == 1
+    assert result.output == f"Error: --url must be an http(s) URL, not {url!r}\n"
+
+
+def test_a_10000_character_url_is_not_echoed_whole(cli_run):
+    url = "ftp://e.example/" + "a" * 10_000
+    result = cli_run("preview", str(SAMPLE_ISSUE), "--url", url)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: --url must be an http(s) URL, not 'ftp://e.example/aaa")
+    assert len(result.output) < 200
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("body_html", 123, "body_html must be HTML text, not a number"),
+        ("body_html", ["<p>a</p>"], "body_html must be HTML text, not a list"),
+        ("body_html", {"html": "x"}, "body_html must be HTML text, not an object"),
+    ],
+)
+def test_substack_json_fields_of_the_wrong_type(cli_run, tmp_path, field, value, message):
+    path = tmp_path / "post.json"
+    path.write_text(json.dumps({**POST, field: value}), encoding="utf-8")
+    result = cli_run("preview", str(path))
+    assert result.exit_code == 1
+    assert result.output == f"Error: {path}: {message}\n"
+
+
+@pytest.mark.parametrize("value", [5, EVIL, ["https://e.example/p"]])
+def test_a_substack_canonical_url_that_is_not_a_url_is_left_out(cli_run, tmp_path, value):
+    path = tmp_path / "post.json"
+    path.write_text(json.dumps({**POST, "canonical_url": value}), encoding="utf-8")
+    result = cli_run("preview", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["issue"]["url"] is None
+    assert f"canonical_url {value!r} is not an http(s) URL; it was left out" in cli_run("preview", str(path)).output
+
+
+@pytest.mark.parametrize("depth", [500, 5000])
+def test_html_nested_deep_is_one_line(cli_run, tmp_path, depth):
+    path = tmp_path / "deep.html"
+    path.write_text("<p>hello</p>" + "<div>" * depth + "<p>deep</p>" + "</div>" * depth, encoding="utf-8")
+    result = cli_run("preview", str(path))
+    if result.exit_code == 0:  # read whole: fine too, as long as it is read
+        assert "hello" in result.output
+    else:
+        assert result.output == f"Error: {path} is nested too deeply to read (as html)\n"
+
+
+def test_json_nested_deep_is_one_line(cli_run, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    result = cli_run("preview", str(path))
+    assert result.exit_code == 1
+    assert result.output == f"Error: {path} is nested too deeply to read (as json)\n"
+
+
+@pytest.mark.parametrize("command", [["preview", str(SAMPLE_ISSUE), "--format", "html"], ["digest"]])
+def test_output_into_a_missing_directory_is_one_line(cli_run, command):
+    result = cli_run(*command, "-o", "/nonexistent/dir/x.html")
+    assert result.exit_code == 1
+    assert result.output == "Error: cannot write /nonexistent/dir/x.html: No such file or directory\n"
