@@ -48,3 +48,13 @@ def parse_pick(values: tuple[str, ...]) -> list[int] | None:
                 raise BotError(f"--pick takes item numbers (1, 2, ...), not {part!r}")
             picked.append(int(part))
     return picked or None
+
+
+def write_output(path: str, text: str) -> None:
+    """Write a page or draft to ``path``; a missing directory or a read-only place is one line."""
+    from pathlib import Path
+
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BotError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.commands.options import issue_options, parse_pick
+from bot.commands.options import issue_options, parse_pick, write_output
 
 
 @click.command()
@@ -49,7 +49,7 @@ def preview(app, source, platform, pick, highlights, url, fmt, output) -> None:
             click.echo(page)
         else:
             path = Path(output or "preview.html")
-            path.write_text(page, encoding="utf-8")
+            write_output(str(path), page)
             click.echo(f"wrote {path} ({sum(len(t.posts) for t in threads.values())} posts)")
     else:
         click.echo(render.to_text(issue, threads, color=sys.stdout.isatty()), nl=False)
