@@ -8,6 +8,7 @@ library code. Nothing heavy (tweepy, praw, atproto, feedparser) is imported here
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -38,6 +39,12 @@ class App:
         from bot.db import open_db
 
         return open_db(self.settings.db_path)
+
+    def db_path_shown(self) -> str:
+        try:
+            return str(self.settings.db_path)
+        except Exception:
+            return self.db_option or "the database"
 
     @cached_property
     def scrubber(self):  # -> bot.log.Scrub
@@ -91,6 +98,12 @@ class BotGroup(click.Group):
             raise
         except BotError as exc:
             raise click.ClickException(_one_line(ctx, str(exc))) from None
+        except sqlite3.Error as exc:  # read-only, locked past the busy timeout, disk full
+            from bot.db import database_error
+
+            app = ctx.obj if isinstance(ctx.obj, App) else None
+            path = app.db_path_shown() if app else "?"
+            raise click.ClickException(_one_line(ctx, str(database_error(exc, path)))) from None
         except KeyboardInterrupt:
             raise click.Abort() from None
         except Exception as exc:  # a bug, or a library error we did not anticipate
