@@ -306,8 +306,10 @@ def thread_platform(ref: str) -> str:
         return "reddit"
     if _BSKY_REF.match(ref):
         return "bluesky"
+    from bot.weburl import shown
+
     raise InputError(
-        f"cannot recognise {ref!r}: give an X status URL, a bsky.app post URL or at:// URI, "
+        f"cannot recognise {shown(repr(ref))}: give an X status URL, a bsky.app post URL or at:// URI, "
         "or a Reddit comments URL"
     )
 

@@ -24,6 +24,7 @@ from bot.errors import FetchError
 
 USER_AGENT = f"ml4sci-bot/{__version__} (newsletter reader)"
 MAX_BYTES = 20 * 1024 * 1024  # a newsletter page or feed is well under this
+SHOWN_URL = 200  # characters of a URL an error or Issue.source shows
 DEADLINE_FACTOR = 3  # the whole GET may take this many timeouts
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/html;q=0.9, "
@@ -54,8 +55,19 @@ def is_url(source: str) -> bool:
 
 
 def display_url(url: str) -> str:
-    """The URL with its password and secret-looking query values replaced by ``***``."""
-    parts = urlsplit(url)
+    """The URL with its password and secret-looking query values replaced by ``***``, cut to
+    :data:`SHOWN_URL` characters (an error never echoes a 10,000-character URL whole).
+    """
+    from bot.weburl import shown
+
+    return shown(_masked(url), SHOWN_URL)
+
+
+def _masked(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1" and the like
+        return url
     if parts.password:
         parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1))
     if not parts.query:

@@ -113,9 +113,13 @@ def _load(source: str, *, timeout: float, etag: str | None, modified: str | None
             not_modified=got.not_modified,
         )
     path = Path(source).expanduser()
-    if not path.exists():
-        raise InputError(f"no such file: {source}")
-    if path.is_dir():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        exists = is_dir = False
+    if not exists:
+        raise InputError(f"no such file: {shown(source, 200)}")
+    if is_dir:
         raise InputError(f"{source} is a directory, not a newsletter file")
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
