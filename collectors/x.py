@@ -282,7 +282,10 @@ def to_rows(raw: Any) -> Rows:
             rows.threads.append(thread)
     _inherit_threads(rows.posts)
     for user_id, user in users.items():
-        rows.authors.append(_author_row(user_id, user))
+        try:
+            rows.authors.append(_author_row(user_id, user))
+        except (AttributeError, TypeError, ValueError) as exc:
+            rows.skipped.append(f"x: skipped user {user_id}: {exc}")
     return rows
 
 
