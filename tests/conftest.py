@@ -28,7 +28,9 @@ hypothesis_settings.register_profile("dev", max_examples=15, **_FUZZ)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Fixtures that other test modules share live in tests/support/*; list them here.
-pytest_plugins: list[str] = ["tests.support.http_server", "tests.support.bsky_network"]
+pytest_plugins: list[str] = [
+    "tests.support.http_server", "tests.support.bsky_network", "tests.support.hostile",
+]
 
 
 @pytest.fixture

@@ -25,15 +25,15 @@ def _bot_env() -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT)}
 
 
-def test_a_database_from_a_newer_version_is_refused(cli_run, db_path):
-    assert cli_run("status").exit_code == 0
+def test_a_database_from_a_newer_version_is_refused(hostile_cli, db_path):
+    assert hostile_cli("status").exit_code == 0
     connection = sqlite3.connect(db_path)
     connection.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
                        " VALUES ('ml4sci-bot', '0099_from_the_future', '2030-01-01')")
     connection.commit()
     connection.close()
     for command in (["status"], ["post", str(SAMPLE_ISSUE), "--yes"], ["migrate"]):
-        result = cli_run(*command)
+        result = hostile_cli(*command)
         assert result.exit_code == 1, command
         assert result.output == (
             f"Error: database {db_path} was written by a newer ml4sci-bot (migration "
@@ -65,8 +65,8 @@ def test_the_run_lock_holds_through_a_symlink(tmp_path):
 
 
 @pytest.mark.parametrize("ref", ["99999999999999999999999", "#99999999999999999999999", "²"])
-def test_hold_of_an_impossible_issue_number_is_one_line(cli_run, ref):
-    result = cli_run("hold", ref)
+def test_hold_of_an_impossible_issue_number_is_one_line(hostile_cli, ref):
+    result = hostile_cli("hold", ref)
     assert result.exit_code == 1
     assert result.output == f"Error: unknown issue {ref.lstrip('#')!r}: bot has not seen it (bot status lists issues)\n"
 
@@ -84,29 +84,29 @@ def _open_read_only(monkeypatch) -> None:
     monkeypatch.setattr(sqlite3, "connect", read_only)
 
 
-def test_a_read_only_database_is_one_line(cli_run, db_path, monkeypatch):
-    assert cli_run("status").exit_code == 0
+def test_a_read_only_database_is_one_line(hostile_cli, db_path, monkeypatch):
+    assert hostile_cli("status").exit_code == 0
     _open_read_only(monkeypatch)
     for command in (["harvest", "--platform", "x", "--load", str(X_BODY)],):
-        result = cli_run(*command)
+        result = hostile_cli(*command)
         assert result.exit_code == 1, result.output
         assert result.output.startswith(f"Error: database {db_path} is read-only (")
         assert result.output.endswith("): use a writable file or directory\n")
 
 
-def test_a_read_only_database_file_is_one_line_for_a_user(cli_run, db_path):
+def test_a_read_only_database_file_is_one_line_for_a_user(hostile_cli, db_path):
     if os.geteuid() == 0:
         pytest.skip("root writes read-only files (test_a_read_only_database_is_one_line covers it)")
-    assert cli_run("status").exit_code == 0
+    assert hostile_cli("status").exit_code == 0
     db_path.chmod(0o444)
-    result = cli_run("harvest", "--platform", "x", "--load", str(X_BODY))
+    result = hostile_cli("harvest", "--platform", "x", "--load", str(X_BODY))
     assert result.exit_code == 1 and "is read-only" in result.output
 
 
-def test_a_database_locked_by_another_process_is_one_line(cli_run, db_path, monkeypatch):
+def test_a_database_locked_by_another_process_is_one_line(hostile_cli, db_path, monkeypatch):
     import bot.db
 
-    assert cli_run("status").exit_code == 0
+    assert hostile_cli("status").exit_code == 0
     monkeypatch.setattr(bot.db, "BUSY_TIMEOUT_MS", 300)  # instead of waiting 15 s
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sqlite3, sys, time\n"
@@ -115,7 +115,7 @@ def test_a_database_locked_by_another_process_is_one_line(cli_run, db_path, monk
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        result = cli_run("harvest", "--platform", "x", "--load", str(X_BODY))
+        result = hostile_cli("harvest", "--platform", "x", "--load", str(X_BODY))
         assert result.exit_code == 1
         assert result.output == (f"Error: database {db_path} is locked by another process (waited 0 s):"
                                  " try again when it finishes\n")
@@ -124,7 +124,7 @@ def test_a_database_locked_by_another_process_is_one_line(cli_run, db_path, monk
         holder.wait()
 
 
-def test_status_shows_each_issue_once_with_its_platforms(cli_run, db):
+def test_status_shows_each_issue_once_with_its_platforms(hostile_cli, db):
     from bot.compose.plan import plan_threads
     from bot.newsletter.reader import read_issue
     from bot.newsletter.store import save_issue
@@ -135,7 +135,7 @@ def test_status_shows_each_issue_once_with_its_platforms(cli_run, db):
     save_issue(db, issue)
     for thread in plan_threads(issue, load(None, environ={}, dotenv=None)).values():
         record_thread(db, thread, account="me")
-    result = cli_run("status")
+    result = hostile_cli("status")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert sum(line.startswith("#33 ") for line in lines) == 1

@@ -25,11 +25,11 @@ def _write(tmp_path, name, body) -> str:
     return str(path)
 
 
-def test_a_count_that_is_text_is_nulled_and_digest_still_works(cli_run, tmp_path, db_path):
+def test_a_count_that_is_text_is_nulled_and_digest_still_works(hostile_cli, tmp_path, db_path):
     body = copy.deepcopy(X_SEARCH)
     body["data"][0].setdefault("public_metrics", {})["like_count"] = "lots"
     tweet = f"x:{body['data'][0]['id']}"
-    result = cli_run("harvest", "--platform", "x", "--load", _write(tmp_path, "lots.json", body))
+    result = hostile_cli("harvest", "--platform", "x", "--load", _write(tmp_path, "lots.json", body))
     assert result.exit_code == 0, result.output
     assert f"{tweet}: like_count 'lots' is not a count; stored as null" in result.stderr
     seen, new, requests, skipped = result.stdout.splitlines()[1].split()[2:6]
@@ -39,14 +39,14 @@ def test_a_count_that_is_text_is_nulled_and_digest_still_works(cli_run, tmp_path
     db = open_db(db_path)
     assert next(db.query("SELECT like_count FROM posts WHERE id = ?", [tweet]))["like_count"] is None
     db.close()
-    digest = cli_run("digest", "--since", "99999999d")
+    digest = hostile_cli("digest", "--since", "99999999d")
     assert digest.exit_code == 0, digest.output
     assert "On X" in digest.stdout
 
 
-def test_digest_survives_a_count_stored_as_text_before_the_check(cli_run, tmp_path, db_path):
+def test_digest_survives_a_count_stored_as_text_before_the_check(hostile_cli, tmp_path, db_path):
     """A database written before the transform checked rows may already hold the text."""
-    result = cli_run("harvest", "--platform", "x", "--load", _write(tmp_path, "ok.json", X_SEARCH))
+    result = hostile_cli("harvest", "--platform", "x", "--load", _write(tmp_path, "ok.json", X_SEARCH))
     assert result.exit_code == 0, result.output
     from bot.db import open_db
 
@@ -54,7 +54,7 @@ def test_digest_survives_a_count_stored_as_text_before_the_check(cli_run, tmp_pa
     db.execute("UPDATE posts SET like_count = 'lots', reply_count = 'many'")
     db.conn.commit()
     db.close()
-    digest = cli_run("digest", "--since", "99999999d")
+    digest = hostile_cli("digest", "--since", "99999999d")
     assert digest.exit_code == 0, digest.output
     assert "On X" in digest.stdout
 
@@ -64,10 +64,10 @@ def test_digest_survives_a_count_stored_as_text_before_the_check(cli_run, tmp_pa
     [("text", ["not", "text"]), ("id", {"an": "object"}), ("created_at", "yesterday"),
      ("public_metrics", "many"), ("text", None)],
 )
-def test_a_bad_tweet_field_is_skipped_with_a_warning(cli_run, tmp_path, field, value):
+def test_a_bad_tweet_field_is_skipped_with_a_warning(hostile_cli, tmp_path, field, value):
     body = copy.deepcopy(X_SEARCH)
     body["data"][0][field] = value
-    result = cli_run("harvest", "--platform", "x", "--load", _write(tmp_path, "bad.json", body))
+    result = hostile_cli("harvest", "--platform", "x", "--load", _write(tmp_path, "bad.json", body))
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output and "unexpected" not in result.output
     skipped = int(result.stdout.splitlines()[1].split()[5])
@@ -84,24 +84,24 @@ def test_a_bad_tweet_field_is_skipped_with_a_warning(cli_run, tmp_path, field, v
     ],
     ids=["bluesky-as-x", "x-as-bluesky", "reddit-as-x", "x-as-reddit"],
 )
-def test_a_body_of_another_platform_is_named(cli_run, tmp_path, body, load_as, message):
+def test_a_body_of_another_platform_is_named(hostile_cli, tmp_path, body, load_as, message):
     path = _write(tmp_path, "body.json", body)
-    result = cli_run("harvest", "--platform", load_as, "--load", path)
+    result = hostile_cli("harvest", "--platform", load_as, "--load", path)
     assert result.exit_code == 1
     assert result.output == f"Error: {path} {message}\n"
 
 
-def test_deeply_nested_json_is_one_line(cli_run, tmp_path):
+def test_deeply_nested_json_is_one_line(hostile_cli, tmp_path):
     path = _write(tmp_path, "deep.json", "[" * 100_000 + "]" * 100_000)
-    result = cli_run("harvest", "--platform", "x", "--load", path)
+    result = hostile_cli("harvest", "--platform", "x", "--load", path)
     assert result.exit_code == 1
     assert result.output == f"Error: {path} is nested too deeply to be an API body\n"
 
 
 @pytest.mark.parametrize("platform", ["x", "bluesky", "reddit"])
-def test_an_unknown_body_is_one_line(cli_run, tmp_path, platform):
+def test_an_unknown_body_is_one_line(hostile_cli, tmp_path, platform):
     path = _write(tmp_path, "foo.json", {"foo": 1})
-    result = cli_run("harvest", "--platform", platform, "--load", path)
+    result = hostile_cli("harvest", "--platform", platform, "--load", path)
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {path}") and "unexpected" not in result.output
     assert result.output.count("\n") == 1

@@ -26,20 +26,20 @@ def evil_feed(tmp_path):
     return str(path)
 
 
-def test_a_javascript_feed_link_reaches_no_post_and_no_card(cli_run, evil_feed):
-    result = cli_run("preview", evil_feed, "--format", "json")
+def test_a_javascript_feed_link_reaches_no_post_and_no_card(hostile_cli, evil_feed):
+    result = hostile_cli("preview", evil_feed, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["issue"]["url"] is None
     assert "javascript" not in json.dumps(data["threads"])  # text, links, facets, card
     assert data["threads"]["bluesky"][0]["card"]["uri"] == "https://ml4sci.substack.com"
-    text = cli_run("preview", evil_feed)
+    text = hostile_cli("preview", evil_feed)
     assert "! the issue's link 'javascript:alert(1)' is not an http(s) URL; it was left out" in text.output
 
 
-def test_a_javascript_feed_link_reaches_no_href_of_the_html_preview(cli_run, evil_feed, tmp_path):
+def test_a_javascript_feed_link_reaches_no_href_of_the_html_preview(hostile_cli, evil_feed, tmp_path):
     page = tmp_path / "p.html"
-    result = cli_run("preview", evil_feed, "--format", "html", "-o", str(page))
+    result = hostile_cli("preview", evil_feed, "--format", "html", "-o", str(page))
     assert result.exit_code == 0, result.output
     hrefs = re.findall(r'href="([^"]*)"', page.read_text(encoding="utf-8"))
     assert hrefs and all(h == "" or h.startswith("https://") for h in hrefs), hrefs
@@ -47,15 +47,15 @@ def test_a_javascript_feed_link_reaches_no_href_of_the_html_preview(cli_run, evi
 
 
 @pytest.mark.parametrize("url", [EVIL, "data:text/html,x", "ftp://e.example/x", "not a url"])
-def test_url_option_takes_only_http_urls(cli_run, url):
-    result = cli_run("preview", str(SAMPLE_ISSUE), "--url", url)
+def test_url_option_takes_only_http_urls(hostile_cli, url):
+    result = hostile_cli("preview", str(SAMPLE_ISSUE), "--url", url)
     assert result.exit_code == 1
     assert result.output == f"Error: --url must be an http(s) URL, not {url!r}\n"
 
 
-def test_a_10000_character_url_is_not_echoed_whole(cli_run):
+def test_a_10000_character_url_is_not_echoed_whole(hostile_cli):
     url = "ftp://e.example/" + "a" * 10_000
-    result = cli_run("preview", str(SAMPLE_ISSUE), "--url", url)
+    result = hostile_cli("preview", str(SAMPLE_ISSUE), "--url", url)
     assert result.exit_code == 1
     assert result.output.startswith("Error: --url must be an http(s) URL, not 'ftp://e.example/aaa")
     assert len(result.output) < 200
@@ -69,45 +69,54 @@ def test_a_10000_character_url_is_not_echoed_whole(cli_run):
         ("body_html", {"html": "x"}, "body_html must be HTML text, not an object"),
     ],
 )
-def test_substack_json_fields_of_the_wrong_type(cli_run, tmp_path, field, value, message):
+def test_substack_json_fields_of_the_wrong_type(hostile_cli, tmp_path, field, value, message):
     path = tmp_path / "post.json"
     path.write_text(json.dumps({**POST, field: value}), encoding="utf-8")
-    result = cli_run("preview", str(path))
+    result = hostile_cli("preview", str(path))
     assert result.exit_code == 1
     assert result.output == f"Error: {path}: {message}\n"
 
 
 @pytest.mark.parametrize("value", [5, EVIL, ["https://e.example/p"]])
-def test_a_substack_canonical_url_that_is_not_a_url_is_left_out(cli_run, tmp_path, value):
+def test_a_substack_canonical_url_that_is_not_a_url_is_left_out(hostile_cli, tmp_path, value):
     path = tmp_path / "post.json"
     path.write_text(json.dumps({**POST, "canonical_url": value}), encoding="utf-8")
-    result = cli_run("preview", str(path), "--format", "json")
+    result = hostile_cli("preview", str(path), "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["issue"]["url"] is None
-    assert f"canonical_url {value!r} is not an http(s) URL; it was left out" in cli_run("preview", str(path)).output
+    assert f"canonical_url {value!r} is not an http(s) URL; it was left out" in hostile_cli("preview", str(path)).output
 
 
 @pytest.mark.parametrize("depth", [500, 5000])
-def test_html_nested_deep_is_one_line(cli_run, tmp_path, depth):
+def test_html_nested_deep_is_one_line(hostile_cli, tmp_path, depth):
     path = tmp_path / "deep.html"
     path.write_text("<p>hello</p>" + "<div>" * depth + "<p>deep</p>" + "</div>" * depth, encoding="utf-8")
-    result = cli_run("preview", str(path))
+    result = hostile_cli("preview", str(path))
     if result.exit_code == 0:  # read whole: fine too, as long as it is read
         assert "hello" in result.output
     else:
         assert result.output == f"Error: {path} is nested too deeply to read (as html)\n"
 
 
-def test_json_nested_deep_is_one_line(cli_run, tmp_path):
+def test_json_nested_deep_is_one_line(hostile_cli, tmp_path):
     path = tmp_path / "deep.json"
     path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
-    result = cli_run("preview", str(path))
+    result = hostile_cli("preview", str(path))
     assert result.exit_code == 1
     assert result.output == f"Error: {path} is nested too deeply to read (as json)\n"
 
 
 @pytest.mark.parametrize("command", [["preview", str(SAMPLE_ISSUE), "--format", "html"], ["digest"]])
-def test_output_into_a_missing_directory_is_one_line(cli_run, command):
-    result = cli_run(*command, "-o", "/nonexistent/dir/x.html")
+def test_output_into_a_missing_directory_is_one_line(hostile_cli, command):
+    result = hostile_cli(*command, "-o", "/nonexistent/dir/x.html")
     assert result.exit_code == 1
     assert result.output == "Error: cannot write /nonexistent/dir/x.html: No such file or directory\n"
+
+
+def test_a_10000_character_url_that_fails_is_not_echoed_whole(hostile_cli):
+    url = "http://127.0.0.1:9/" + "a" * 10_000  # nothing listens on port 9
+    result = hostile_cli("preview", url)
+    assert result.exit_code == 1
+    line = result.output.strip()
+    assert line.startswith("Error: cannot fetch http://127.0.0.1:9/aaa") and "…: " in line
+    assert len(line) < 300

@@ -171,27 +171,27 @@ def test_example_config_is_valid():
          "bot.toml: bot.http_timeout must be a positive number of seconds (e.g. 20), not True"),
     ],
 )
-def test_a_setting_of_the_wrong_type_is_one_line(cli_run, tmp_path, toml, env, message):
+def test_a_setting_of_the_wrong_type_is_one_line(hostile_cli, tmp_path, toml, env, message):
     (tmp_path / "bot.toml").write_text(toml, encoding="utf-8")
-    result = cli_run("status", env=env)
+    result = hostile_cli("status", env=env)
     assert result.exit_code == 1
     assert result.output == f"Error: {message}\n"
 
 
-def test_a_long_value_is_shortened_in_the_error(cli_run, tmp_path):
+def test_a_long_value_is_shortened_in_the_error(hostile_cli, tmp_path):
     url = "ftp://e.example/" + "a" * 10_000
-    result = cli_run("status", env={"BOT_NEWSLETTER_URL": url})
+    result = hostile_cli("status", env={"BOT_NEWSLETTER_URL": url})
     assert result.exit_code == 1
     line = result.output.strip()
     assert line.startswith("Error: BOT_NEWSLETTER_URL must be an http(s) URL") and line.endswith("…")
     assert len(line) < 200
 
 
-def test_unknown_keys_warn_with_the_nearest_known_key(cli_run, tmp_path):
+def test_unknown_keys_warn_with_the_nearest_known_key(hostile_cli, tmp_path):
     (tmp_path / "bot.toml").write_text(
         '[post]\nreveiw_delay = "1h"\n[compse]\nhighlights = 3\n'
         '[[sources]]\nname = "x-ml"\nplatform = "x"\nsearch = "ml"\nlimt = 5\n', encoding="utf-8")
-    result = cli_run("status")
+    result = hostile_cli("status")
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
         "Warning: bot.toml: unknown key post.reveiw_delay is ignored (did you mean post.review_delay?)",

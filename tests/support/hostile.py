@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
+
 from tests.conftest import ROOT
 
 MARKER = "sekrit"  # the same marker as tests/test_secrets.py
@@ -62,3 +64,24 @@ def assert_no_secret(output: str, *secrets: str) -> None:
         for form in secret_forms(secret):
             assert form not in output, (form, output[-2000:])
     assert MARKER not in output, output[-2000:]
+
+
+#: secrets set (with the whitespace that once leaked them) for every hostile CLI run
+SECRETS_ENV = {
+    "X_BEARER_TOKEN": f"{MARKER}-xbearer-0a0a ",
+    "X_API_SECRET": f"{MARKER}-xsecret-1b1b\r",
+    "BLUESKY_APP_PASSWORD": f"{MARKER}-bskypw-2c2c",
+    "REDDIT_CLIENT_SECRET": f"{MARKER}-redditsecret-3d3d",
+}
+
+
+@pytest.fixture
+def hostile_cli(cli_run):
+    """``cli_run`` with secrets in the environment, checking that none reaches the output."""
+
+    def run(*args: str, env: dict[str, str] | None = None, **kwargs):
+        result = cli_run(*args, env={**SECRETS_ENV, **(env or {})}, **kwargs)
+        assert_no_secret(result.output, *SECRETS_ENV.values())
+        return result
+
+    return run
