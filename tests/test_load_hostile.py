@@ -105,3 +105,14 @@ def test_an_unknown_body_is_one_line(hostile_cli, tmp_path, platform):
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {path}") and "unexpected" not in result.output
     assert result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", [["search", "favorite"], ["digest"]])
+def test_since_further_back_than_time_itself_means_everything(hostile_cli, tmp_path, command):
+    assert hostile_cli("harvest", "--platform", "x", "--load", _write(tmp_path, "x.json", X_SEARCH)).exit_code == 0
+    result = hostile_cli(*command, "--since", "99999999d")
+    assert result.exit_code == 0, result.output
+    assert "snowman" in result.output  # the harvested posts, from 2020, are found
+    too_long = hostile_cli(*command, "--since", "9999999999d")
+    assert too_long.exit_code == 1
+    assert too_long.output == "Error: invalid --since '9999999999d': too long (at most 999999999d)\n"
