@@ -116,3 +116,13 @@ def test_since_further_back_than_time_itself_means_everything(hostile_cli, tmp_p
     too_long = hostile_cli(*command, "--since", "9999999999d")
     assert too_long.exit_code == 1
     assert too_long.output == "Error: invalid --since '9999999999d': too long (at most 999999999d)\n"
+
+
+def test_regression_an_x_user_whose_public_metrics_is_not_an_object(hostile_cli, tmp_path):
+    """Found by tests/test_fuzz_load.py: ``includes.users[0].public_metrics = true`` ended the
+    whole --load with an 'unexpected AttributeError'."""
+    body = copy.deepcopy(X_SEARCH)
+    body["includes"]["users"][0]["public_metrics"] = True
+    result = hostile_cli("harvest", "--platform", "x", "--load", _write(tmp_path, "u.json", body))
+    assert result.exit_code == 0, result.output
+    assert f"x: skipped user {body['includes']['users'][0]['id']}: " in result.stderr
