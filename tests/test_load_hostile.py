@@ -126,3 +126,13 @@ def test_regression_an_x_user_whose_public_metrics_is_not_an_object(hostile_cli,
     result = hostile_cli("harvest", "--platform", "x", "--load", _write(tmp_path, "u.json", body))
     assert result.exit_code == 0, result.output
     assert f"x: skipped user {body['includes']['users'][0]['id']}: " in result.stderr
+
+
+def test_regression_a_reddit_listing_whose_data_is_not_an_object(hostile_cli, tmp_path):
+    """Found by tests/test_fuzz_load.py: ``[{"kind": "Listing", "data": true}, <comments>]``
+    ended the --load with an 'unexpected AttributeError'; the other listing is still read."""
+    comments = json.loads((FIXTURES / "digest" / "reddit_comments.json").read_text())
+    body = [{"kind": "Listing", "data": True}, comments[1]]
+    result = hostile_cli("harvest", "--platform", "reddit", "--load", _write(tmp_path, "r.json", body))
+    assert result.exit_code == 0, result.output
+    assert int(result.stdout.splitlines()[1].split()[2]) >= 1  # seen
