@@ -120,3 +120,17 @@ def test_a_10000_character_url_that_fails_is_not_echoed_whole(hostile_cli):
     line = result.output.strip()
     assert line.startswith("Error: cannot fetch http://127.0.0.1:9/aaa") and "…: " in line
     assert len(line) < 300
+
+
+def test_regression_a_url_without_a_host_gets_no_bluesky_facet(hostile_cli, tmp_path):
+    """Found by tests/test_fuzz_readers.py: an item holding ``https:///x`` was posted with a
+    link facet to ``https:///x`` (a URL with no host)."""
+    path = tmp_path / "issue.txt"
+    path.write_text(SAMPLE_ISSUE.read_text(encoding="utf-8").replace(
+        "NVIDIA VP predicts", "https:///x NVIDIA VP predicts", 1), encoding="utf-8")
+    result = hostile_cli("preview", str(path), "--platform", "bluesky", "--format", "json")
+    assert result.exit_code == 0, result.output
+    posts = json.loads(result.stdout)["threads"]["bluesky"]
+    assert any("https:///x" in post["text"] for post in posts)
+    uris = [f["features"][0]["uri"] for post in posts for f in post["facets"]]
+    assert uris and all(uri.startswith("https://ml4sci.substack.com") for uri in uris), uris
