@@ -289,8 +289,9 @@ def _empty_answer(raw: Any) -> bool:
         meta = raw.get("meta")
         if isinstance(meta, dict) and meta.get("result_count") == 0:
             return True
+        data = raw.get("data")
         return any(raw.get(key) == [] for key in ("data", "posts", "feed", "children")) or (
-            raw.get("kind") == "Listing" and not (raw.get("data") or {}).get("children")
+            raw.get("kind") == "Listing" and not (data.get("children") if isinstance(data, dict) else None)
         )
     return isinstance(raw, list) and all(_empty_answer(part) for part in raw)
 

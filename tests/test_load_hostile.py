@@ -136,3 +136,13 @@ def test_regression_a_reddit_listing_whose_data_is_not_an_object(hostile_cli, tm
     result = hostile_cli("harvest", "--platform", "reddit", "--load", _write(tmp_path, "r.json", body))
     assert result.exit_code == 0, result.output
     assert int(result.stdout.splitlines()[1].split()[2]) >= 1  # seen
+
+
+def test_regression_a_lone_reddit_listing_whose_data_is_not_an_object(hostile_cli, tmp_path):
+    """Found by tests/test_fuzz_load.py: ``[{"kind": "Listing", "data": true}]`` as the only
+    listing broke the check for an empty answer with an AttributeError; it is a Listing with
+    nothing in it."""
+    path = _write(tmp_path, "r.json", [{"kind": "Listing", "data": True}])
+    result = hostile_cli("harvest", "--platform", "reddit", "--load", path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].split()[2:4] == ["0", "0"]
