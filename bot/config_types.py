@@ -10,7 +10,6 @@ and ``search = ["a", "b"]`` is an error, not the text ``"['a', 'b']"``.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -146,6 +145,8 @@ def optional(check: Check) -> Check:
 
 def nearest(name: str, known: Iterable[str]) -> str | None:
     """The known key ``name`` was most likely meant to be (``reveiw_delay`` -> ``review_delay``)."""
+    import difflib  # only when a key is unknown
+
     known = list(known)
     match = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if match:
