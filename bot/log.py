@@ -60,7 +60,13 @@ class Scrub(logging.Filter):
             if record.exc_info and record.exc_info[1] is not None:
                 record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
                 record.exc_info = None
+            for key, value in vars(record).items():  # ``extra`` fields the JSON log shows
+                if key not in _PLAIN and isinstance(value, str):
+                    setattr(record, key, self.scrub(value))
         return True
+
+
+_PLAIN = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
 class JsonFormatter(logging.Formatter):

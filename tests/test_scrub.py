@@ -81,3 +81,23 @@ def test_bad_settings_are_one_line_without_a_traceback(tmp_path, toml, dotenv, m
     done = bot(*args, "status", cwd=tmp_path, env={"REDDIT_PASSWORD": f"{MARKER}-pw-1"})
     assert one_line_error(done.output, done.returncode) == message
     assert_no_secret(done.output, f"{MARKER}-pw-1")
+
+
+def test_extra_fields_of_a_json_log_line_are_scrubbed(capsys):
+    import logging
+
+    from bot.log import setup_logging
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        setup_logging(level=logging.INFO, fmt="json", secrets=secret_forms(TOKEN + " "))
+        logging.getLogger("bot.test").info("sent", extra={"header": f"Bearer {TOKEN}"})
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved[0]:
+            root.addHandler(handler)
+        root.setLevel(saved[1])
+    line = capsys.readouterr().err
+    assert '"header": "Bearer ***"' in line and MARKER not in line
