@@ -187,10 +187,18 @@ def load_cases(corpus: Path = CORPUS) -> list[Case]:
 # ---------------------------------------------------------------- running the CLI
 
 
-def run_preview(path: Path) -> tuple[dict | None, str]:
-    """``bot preview PATH --format json`` in-process; (the JSON, "") or (None, the error)."""
+def _runner():
+    """A CliRunner whose ``stdout`` holds only stdout (Click 8.1 mixes stderr in by default)."""
     from click.testing import CliRunner
 
+    try:
+        return CliRunner(mix_stderr=False)  # Click < 8.2
+    except TypeError:
+        return CliRunner()  # Click >= 8.2 keeps the streams apart
+
+
+def run_preview(path: Path) -> tuple[dict | None, str]:
+    """``bot preview PATH --format json`` in-process; (the JSON, "") or (None, the error)."""
     from bot.cli import cli
 
     env = {k: None for k in os.environ if k.startswith(ENV_PREFIXES)}
@@ -198,12 +206,16 @@ def run_preview(path: Path) -> tuple[dict | None, str]:
     with tempfile.TemporaryDirectory() as cwd:
         os.chdir(cwd)
         try:
-            result = CliRunner().invoke(cli, ["preview", str(path), "--format", "json"], env=env)
+            result = _runner().invoke(cli, ["preview", str(path), "--format", "json"], env=env)
         finally:
             os.chdir(old)
     if result.exit_code != 0:
-        message = (result.output or "").strip().splitlines() or [repr(result.exception)]
-        return None, message[-1][:200]
+        try:
+            said = result.stderr or result.output
+        except ValueError:  # Click 8.1 with stderr mixed in
+            said = result.output
+        lines = (said or "").strip().splitlines() or [repr(result.exception)]
+        return None, lines[-1][:200]
     try:
         return json.loads(result.stdout), ""
     except ValueError:
