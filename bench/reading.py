@@ -41,6 +41,8 @@ Rules (what each figure means):
 - An expected title of null means the file holds no title: the reader is right to refuse it with
   one line (counted as a clean title, named, and not an error); a thread with an invented title
   fails the title check.
+- *In order* (reported, no threshold yet): the share of issues whose matched highlights come in
+  the issue's own story order.
 - *Errors*: a file the CLI refuses (non-zero exit, or output that is not the JSON); the issue
   then counts as not clean and not named, and adds no highlights.
 """
@@ -344,7 +346,14 @@ def totals(results: list[IssueResult]) -> dict:
         "leaks": sum(len(r.leaks) for r in results),
         "titles": sum(1 for r in results if r.title_ok) / len(results) if results else 0.0,
         "named": sum(1 for r in results if r.named) / len(results) if results else 0.0,
+        "in_order": sum(1 for r in results if in_issue_order(r)) / len(results) if results else 0.0,
     }
+
+
+def in_issue_order(result: IssueResult) -> bool:
+    """The matched highlights follow the issue's own order (issue 9: "post them in order")."""
+    stories = [h.story for h in result.highlights if h.story is not None]
+    return not result.error and stories == sorted(stories)
 
 
 def evaluate(corpus: Path = CORPUS) -> dict:
@@ -365,13 +374,14 @@ def pct(x: float) -> str:
 
 
 def render(report: dict, *, verbose: bool = False) -> str:
-    head = f"{'newsletter':20} {'issues':>6} {'errors':>6} {'highl.':>6} {'precision':>9} {'main link':>9} {'leaks':>5} {'titles':>6} {'named':>6}"
+    head = f"{'newsletter':20} {'issues':>6} {'errors':>6} {'highl.':>6} {'precision':>9} {'main link':>9} {'leaks':>5} {'titles':>6} {'named':>6} {'order':>6}"
     lines = [head, "-" * len(head)]
 
     def row(name: str, t: dict) -> str:
         return (
             f"{name:20} {t['issues']:6d} {t['errors']:6d} {t['highlights']:6d} {pct(t['precision']):>9}"
             f" {pct(t['main_link']):>9} {t['leaks']:5d} {pct(t['titles']):>6} {pct(t['named']):>6}"
+            f" {pct(t['in_order']):>6}"
         )
 
     for name, t in report["newsletters"].items():
