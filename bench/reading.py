@@ -31,8 +31,9 @@ Rules (what each figure means):
   only by it). When the expected main link is null, the
   highlight is right iff it carries no link, or only the issue's own URL.
 - *Leaks*: occurrences, in any post text of X and Bluesky, of each furniture string the issue's
-  expectation lists and of GENERIC_FURNITURE (case-insensitive, whitespace normalised), plus
-  every post line (the ``n/m`` counter stripped) that is only a number or only a date.
+  expectation lists and of GENERIC_FURNITURE (case-insensitive, whitespace normalised; the
+  generic list is not applied to the bot's own closing post), plus every post line (the ``n/m``
+  counter stripped) that is only a number or only a date.
 - *Clean title*: ``issue.title`` equals the expected title after whitespace normalisation.
 - *Named*: both opening posts contain the expected newsletter name, and, unless the newsletter is
   ML4Sci, no post of either thread says "ML4Sci" or "ml4sci.substack.com". An expected name of
@@ -266,10 +267,13 @@ def group_highlights(posts: list[dict]) -> list[Highlight]:
 
 
 def find_leaks(threads: dict, furniture: list[str]) -> list[str]:
+    """Furniture in the posts. The bot's own closing post may ask people to subscribe in its own
+    words, so only the issue's own furniture strings are looked for there."""
     leaks = []
-    wanted = list(dict.fromkeys(furniture + GENERIC_FURNITURE))
+    everywhere = list(dict.fromkeys(furniture + GENERIC_FURNITURE))
     for platform, posts in threads.items():
         for n, post in enumerate(posts, 1):
+            wanted = furniture if post.get("role") == "closing" else everywhere
             text = _COUNTER.sub("", post.get("text", ""))
             flat = norm_space(text).lower()
             for s in sorted(wanted, key=len, reverse=True):  # a longer string hides the ones inside it

@@ -151,6 +151,14 @@ def test_leaks_count_strings_numbers_and_dates_once():
     ]
 
 
+def test_the_bots_own_closing_may_say_subscribe_but_not_the_issues_furniture():
+    threads = {"bluesky": [
+        {"role": "closing", "text": "Thanks for reading! Subscribe now: example.org/subscribe 5/5"},
+        {"role": "closing", "text": "Did you like this issue? 5/5"},
+    ]}
+    assert reading.find_leaks(threads, ["Did you like this issue?"]) == ["bluesky post 2: 'Did you like this issue?'"]
+
+
 def test_a_file_the_cli_refuses_is_reported_not_raised(tmp_path):
     folder = tmp_path / "broken"
     folder.mkdir()
