@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: preview test fuzz bench clean-network
+.PHONY: preview test fuzz bench bench-reading bench-extractors clean-network
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 preview: $(STAMP)
-	$(BIN)/bot preview examples/ml4sci-33.txt
+	$(BIN)/bot --config examples/bot.toml preview examples/ml4sci-33.txt
 
 test: $(STAMP)
 	tests/run.sh
@@ -26,6 +26,14 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# How well bot preview reads the real issues of tests/fixtures/newsletters/corpus/ (issue 9)
+bench-reading: $(STAMP)
+	$(BIN)/python -m bench.reading
+
+bench-extractors: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.extractors
 
 clean-network:
 	tests/atproto_network/stop.sh || true

@@ -39,10 +39,9 @@ SECRET_VARS = (
 _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any, types.Check]] = {
     "db": ("BOT_DB", ("bot", "db"), "ml4sci.db", types.path),
     "http_timeout": ("BOT_HTTP_TIMEOUT", ("bot", "http_timeout"), 20.0, types.positive_number),
-    "newsletter_name": (None, ("newsletter", "name"), "ML4Sci", types.text),
-    "newsletter_url": (
-        "BOT_NEWSLETTER_URL", ("newsletter", "url"), "https://ml4sci.substack.com", types.web_url
-    ),
+    # No defaults: a newsletter is named by its settings, else by its own feed or page.
+    "newsletter_name": (None, ("newsletter", "name"), None, types.optional(types.text)),
+    "newsletter_url": ("BOT_NEWSLETTER_URL", ("newsletter", "url"), None, types.optional(types.web_url)),
     "feed_url": ("BOT_FEED_URL", ("newsletter", "feed_url"), None, types.optional(types.feed_source)),
     "subscribe_url": (None, ("newsletter", "subscribe_url"), None, types.optional(types.web_url)),
     "highlights": (None, ("compose", "highlights"), 5, types.count),

@@ -13,6 +13,7 @@ from hypothesis import settings as hypothesis_settings
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_ISSUE = ROOT / "examples" / "ml4sci-33.txt"
+SAMPLE_CONFIG = ROOT / "examples" / "bot.toml"  # names the sample's newsletter, as a user's bot.toml would
 
 # Property-based fuzzing (tests/test_fuzz_*.py). "ci" is what every test run uses (bounded:
 # the fuzz tests together take well under a minute on one core); "fuzz" is `make fuzz`, the long

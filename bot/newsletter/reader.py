@@ -27,6 +27,12 @@ _FEED_ROOT = re.compile(r"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
 _HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|ul|ol|li|article|section)[\s>]", re.IGNORECASE)
 _MD_SIGNS = re.compile(r"^(?:#{1,6}\s|\s*[-*+]\s+\S.*\]\(|:::)|\]\(https?://", re.MULTILINE)
+# A saved email starts with its headers: "Name: value" lines, among them a mail header.
+_EMAIL_HEADERS = re.compile(
+    r"^(?:[A-Za-z][\w-]*:[^\n]*\n(?:[ \t][^\n]*\n)*)*?(?:From|Subject|Received|Return-Path|Delivered-To|MIME-Version):[^\n]*\n"
+    r"(?:(?:[A-Za-z][\w-]*:[^\n]*|[ \t][^\n]*)\n)*?(?:From|Subject|Date|To|Content-Type):",
+    re.IGNORECASE,
+)
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 _JSON_TYPES = ("application/json",)
 
@@ -45,6 +51,7 @@ class FeedResult:
     modified: str | None = None  # the Last-Modified header, as sent
     title: str = ""  # the feed's own title
     source: str = ""
+    kind: str = ""  # what the source was read as: feed, json, html, markdown, email or text
 
     def __iter__(self) -> Iterator[Issue]:
         return iter(self.issues)
@@ -73,7 +80,18 @@ def read_issue(source: str, *, timeout: float = 20.0) -> Issue:
     result = read_feed(source, timeout=timeout)
     if not result.issues:  # a valid feed can be empty; a poller takes that, one issue cannot
         raise InputError(f"feed {result.source} has no entries")
-    return result.issues[0]
+    return titled(result, result.issues[0])
+
+
+def titled(result: FeedResult, issue: Issue) -> Issue:
+    """``issue`` if it has a title; a page, export or email without one is a one-line error
+    (a feed entry without one is kept, marked unpostable, for a poller to skip)."""
+    if not issue.title and result.kind != "feed":
+        raise InputError(
+            f"{result.source} has no title (read as {result.kind}): a file name is never a title; "
+            "give it one (a <title>, a 'title:' line, a first line or heading)"
+        )
+    return issue
 
 
 def read_feed(
@@ -89,13 +107,14 @@ def read_feed(
         return FeedResult(
             not_modified=True, etag=loaded.etag, modified=loaded.modified, source=loaded.source
         )
-    title, issues = _parse(loaded)
+    kind, title, issues = _parse(loaded)
     return FeedResult(
         issues=tuple(issues),
         etag=loaded.etag,
         modified=loaded.modified,
         title=title,
         source=loaded.source,
+        kind=kind,
     )
 
 
@@ -131,7 +150,7 @@ def _load(source: str, *, timeout: float, etag: str | None, modified: str | None
         raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
 
 
-def _parse(loaded: _Loaded) -> tuple[str, list[Issue]]:
+def _parse(loaded: _Loaded) -> tuple[str, str, list[Issue]]:
     if not loaded.data.strip():
         raise InputError(f"{loaded.source} is empty")
     binary = charset.binary_kind(loaded.data)
@@ -144,17 +163,19 @@ def _parse(loaded: _Loaded) -> tuple[str, list[Issue]]:
     except RecursionError:  # HTML or JSON nested hundreds deep: one mechanism for every reader
         raise InputError(f"{loaded.source} is nested too deeply to read (as {kind})") from None
     issues = [_web_links_only(issue) for issue in issues]
-    if kind != "feed" and not any(issue.items for issue in issues):
-        raise InputError(f"no newsletter items found in {loaded.source} (read as {kind})")
+    if kind != "feed" and not any(issue.stories for issue in issues):
+        raise InputError(f"no newsletter stories found in {loaded.source} (read as {kind})")
+    if kind != "feed":
+        issues = [i if i.title else dataclasses.replace(i, unpostable="no title") for i in issues]
     if decoded.warnings:
         issues = [dataclasses.replace(i, warnings=(*decoded.warnings, *i.warnings)) for i in issues]
-    return title, issues
+    return kind, title, issues
 
 
 def _web_links_only(issue: Issue) -> Issue:
-    """``issue`` with every URL that is not http(s) dropped: its link, cover image, item links
-    and embeds. A feed's ``<link>javascript:alert(1)</link>`` would otherwise reach the post
-    text, the Bluesky card and the HTML preview's ``href``.
+    """``issue`` with every URL that is not http(s) dropped: its link, home page, cover image,
+    story links and embeds. Whatever a reader lets through, a ``javascript:`` or ``data:`` URL
+    never reaches the post text, the Bluesky card or the HTML preview's ``href``.
     """
     warnings: list[str] = []
     url, image = issue.url, issue.image
@@ -163,25 +184,28 @@ def _web_links_only(issue: Issue) -> Issue:
         url = None
     if image is not None and not is_web_url(image):
         image = None
+    home = issue.home_url if issue.home_url is None or is_web_url(issue.home_url) else None
     dropped = 0
     sections = []
     for section in issue.sections:
-        items = []
-        for item in section.items:
-            links = tuple(link for link in item.links if is_web_url(link.url))
-            embeds = tuple(embed for embed in item.embeds if is_web_url(embed.url))
-            dropped += len(item.links) - len(links)
-            if (links, embeds) != (item.links, item.embeds):
-                item = dataclasses.replace(item, links=links, embeds=embeds)
-            items.append(item)
-        sections.append(dataclasses.replace(section, items=tuple(items)))
+        stories = []
+        for story in section.stories:
+            links = tuple(link for link in story.links if is_web_url(link.url))
+            embeds = tuple(embed for embed in story.embeds if is_web_url(embed.url))
+            main = story.main_link if story.main_link is None or is_web_url(story.main_link) else None
+            dropped += len(story.links) - len(links)
+            if (links, embeds, main) != (story.links, story.embeds, story.main_link):
+                story = dataclasses.replace(story, links=links, embeds=embeds, main_link=main)
+            stories.append(story)
+        sections.append(dataclasses.replace(section, stories=tuple(stories)))
     if dropped:
         warnings.append(f"{dropped} link(s) that are not http(s) URLs were left out")
     embeds = tuple(embed for embed in issue.embeds if is_web_url(embed.url))
-    if not warnings and (url, image, embeds) == (issue.url, issue.image, issue.embeds) and not dropped:
+    unchanged = (url, image, home, embeds) == (issue.url, issue.image, issue.home_url, issue.embeds)
+    if unchanged and not dropped and tuple(sections) == issue.sections:
         return issue
     return dataclasses.replace(
-        issue, url=url, image=image, embeds=embeds, sections=tuple(sections),
+        issue, url=url, image=image, home_url=home, embeds=embeds, sections=tuple(sections),
         warnings=(*issue.warnings, *warnings),
     )
 
@@ -191,9 +215,11 @@ def _name(loaded: _Loaded) -> str:
 
 
 def detect_kind(text: str, *, content_type: str = "", name: str = "") -> str:
-    """``"feed"``, ``"json"``, ``"html"``, ``"markdown"`` or ``"text"``, from content first."""
+    """``"feed"``, ``"json"``, ``"email"``, ``"html"``, ``"markdown"`` or ``"text"``, from content first."""
     head = text.lstrip()[:4096]
     suffix = PurePosixPath(name.lower()).suffix
+    if suffix == ".eml" or content_type == "message/rfc822" or _EMAIL_HEADERS.match(head):
+        return "email"
     if head.startswith(("{", "[")) or (content_type in _JSON_TYPES and not head.startswith("<")):
         return "json"
     root = _FEED_ROOT.search(head)
@@ -215,20 +241,33 @@ def detect_kind(text: str, *, content_type: str = "", name: str = "") -> str:
 
 
 def _read_kind(kind: str, text: str, loaded: _Loaded) -> tuple[str, list[Issue]]:
-    from bot.newsletter import feed, html, markdown, substack
-    from bot.newsletter import text as plain
-
+    # Each reader is imported only when its kind is read: a plain-text preview never loads
+    # feedparser or BeautifulSoup.
     fallback = PurePosixPath(_name(loaded)).stem
     if kind == "feed":
+        from bot.newsletter import feed
+
         return feed.parse_feed(text, source=loaded.source)
     if kind == "json":
+        from bot.newsletter import substack
+
         try:
             data = json.loads(text)
         except ValueError as exc:
             raise InputError(f"{loaded.source} is not valid JSON: {exc}") from None
         return "", substack.parse_posts(data, source=loaded.source)
+    if kind == "email":
+        from bot.newsletter import email_reader
+
+        return "", [email_reader.parse_email(text, source=loaded.source)]
     if kind == "html":
+        from bot.newsletter import html
+
         return "", [html.parse_page(text, source=loaded.source, url=loaded.url, fallback_title=fallback)]
     if kind == "markdown":
+        from bot.newsletter import markdown
+
         return "", [markdown.parse_markdown(text, source=loaded.source, fallback_title=fallback)]
+    from bot.newsletter import text as plain
+
     return "", [plain.parse_text(text, source=loaded.source, fallback_title=fallback)]
