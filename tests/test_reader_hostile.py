@@ -133,3 +133,13 @@ def test_regression_a_url_without_a_host_gets_no_bluesky_facet(hostile_cli, tmp_
     assert any("https:///x" in post["text"] for post in posts)
     uris = [f["features"][0]["uri"] for post in posts for f in post["facets"]]
     assert "https:///x" not in uris, uris
+
+
+def test_regression_a_character_reference_past_unicode_in_a_feed(hostile_cli, tmp_path):
+    """Found by tests/test_fuzz_readers.py: ``<div>&#xFFFFFFFF;<rss version="2.0">`` made
+    feedparser's lenient parser raise OverflowError, an 'unexpected' line."""
+    path = tmp_path / "feed.txt"
+    path.write_text('<div>&#xFFFFFFFF;<rss version="2.0">', encoding="utf-8")
+    result = hostile_cli("preview", str(path))
+    assert result.exit_code == 1
+    assert result.output == f"Error: malformed feed {path}: OverflowError in the feed parser\n"
