@@ -129,6 +129,7 @@ def test_mutated_html_page(text):
 
 @given(text=_mutated("feed")[0])
 @example(text=DOCUMENTS["feed"][0].replace("<link>", "<link>javascript:alert(1)//", 1))
+@example(text='<div>&#xFFFFFFFF;<rss version="2.0">')
 def test_mutated_feed(text):
     read_and_compose(text, ".xml")
 
