@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -41,6 +42,8 @@ def text(value: Any, from_env: bool = False) -> str:
 
 
 def path(value: Any, from_env: bool = False) -> str:
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
     if not isinstance(value, str) or not value.strip():
         raise Wrong("a file path (a non-empty string)")
     if "\0" in value:
