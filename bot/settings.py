@@ -202,16 +202,14 @@ def load(
         if found is not None:
             _checked(check, found, f"{label}: {'.'.join(toml_path)}", False)
     _normalise(values)
+    sources = _read_sources(data.get("sources", []), label=label)
     return Settings(
         values=values,
         env=env,
-        sources=_sources(data.get("sources", []), label=label),
+        sources=tuple(source for source, _ in sources),
         config_path=path,
         raw=data,
-        warnings=(
-            *_unknown_keys(data, label=label),
-            *_source_warnings(data.get("sources", []), label=label),
-        ),
+        warnings=(*_unknown_keys(data, label=label), *(w for _, found in sources for w in found)),
     )
 
 
@@ -323,14 +321,6 @@ _SOURCE_OPTIONS: dict[str, dict[str, types.Check]] = {
     },
 }
 _SOURCE_KEYS = ("name", "platform", "interval")
-
-
-def _sources(entries: Any, *, label: str) -> tuple[Source, ...]:
-    return tuple(source for source, _ in _read_sources(entries, label=label))
-
-
-def _source_warnings(entries: Any, *, label: str) -> list[str]:
-    return [warning for _, warnings in _read_sources(entries, label=label) for warning in warnings]
 
 
 def _read_sources(entries: Any, *, label: str) -> list[tuple[Source, list[str]]]:
