@@ -43,3 +43,15 @@ def test_headers_that_never_finish_hit_the_deadline_too(http_server):
     with pytest.raises(FetchError, match="no answer within 0.5 s"):
         fetch(http_server.url("/hang"), timeout=TIMEOUT)
     assert time.monotonic() - started < 2
+
+
+def test_bot_run_feed_poll_of_a_dripping_server_stops_at_the_deadline(http_server, tmp_path):
+    http_server.route("/feed", headers={"Content-Type": "application/rss+xml"}, body=FEED, drip=0.05)
+    env = {"BOT_HTTP_TIMEOUT": str(TIMEOUT), "BOT_FEED_URL": http_server.url("/feed")}
+    started = time.monotonic()
+    done = bot("--db", "r.db", "run", "--once", cwd=tmp_path, env=env)
+    assert time.monotonic() - started < DEADLINE_FACTOR * TIMEOUT + 10
+    assert "not finished within 1.5 s" in done.output, done.output
+    assert "Traceback" not in done.output
+    status = bot("--db", "r.db", "status", cwd=tmp_path, env=env)
+    assert "not finished within 1.5 s (the server is too slow)" in status.stdout
