@@ -93,7 +93,8 @@ A second paragraph of the same section, with a [source](https://example.org/sour
         ("Why models plateau", "Why models plateau"),
         ("What comes next", "What comes next"),
     ]
-    assert issue.stories[0].main_link == "https://example.org/source"
+    assert issue.stories[0].main_link is None  # a section is about the essay, not its source
+    assert issue.stories[0].links[0].url == "https://example.org/source"
     assert issue.stories[0].text.endswith("with a source.")
 
 
