@@ -21,7 +21,10 @@ def resolve_issue(app: App, source: str | None, *, url: str | None = None) -> Is
     from bot.newsletter.reader import read_issue
 
     settings = app.settings
-    if source:
+    stored = _stored_by_number(app, source)
+    if stored is not None:
+        issue = stored
+    elif source:
         issue = read_issue(source, timeout=settings.http_timeout)
     else:
         from bot.newsletter.store import latest_issue
@@ -37,3 +40,17 @@ def resolve_issue(app: App, source: str | None, *, url: str | None = None) -> Is
     if url:
         issue = replace(issue, url=url)
     return issue
+
+
+def _stored_by_number(app: App, source: str | None) -> Issue | None:
+    """``34`` or ``#34`` (not a file of that name): the stored issue with that number, as
+    bot hold and bot approve take it, so bot draft --edit 34 needs no file."""
+    import re
+    from pathlib import Path
+
+    if not source or not re.fullmatch(r"#?\d+", source.strip()) or Path(source).exists():
+        return None
+    from bot.newsletter.store import load_issue
+    from bot.runner import resolve_issue_key
+
+    return load_issue(app.db, resolve_issue_key(app.db, source))

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from bot.commands.options import issue_options, parse_pick
+from bot.commands.options import draft_note, existing_db, issue_options, parse_pick
 
 
 @click.command()
@@ -29,14 +29,16 @@ def post(app, source, platform, pick, highlights, url, dry_run, yes, retry_faile
         bot post https://ml4sci.substack.com/feed --platform bluesky --yes
     """
     from bot import preview as render
-    from bot.compose.plan import plan_threads
+    from bot.drafts.store import plan
     from bot.publish.service import PostingFailed, build_publisher, post_threads
     from bot.resolve import resolve_issue
 
     issue = resolve_issue(app, source, url=url)
-    threads = plan_threads(
-        issue, app.settings, platforms=platform or None, pick=parse_pick(pick), count=highlights
-    )
+    planned = plan(existing_db(app), issue, app.settings, platforms=platform or None,
+                   pick=parse_pick(pick), count=highlights)
+    threads = planned.threads
+    if planned.drafted:
+        click.echo(draft_note(issue, planned), err=True)
     if dry_run:
         click.echo(render.to_text(issue, threads, color=sys.stdout.isatty()), nl=False)
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.commands.options import issue_options, parse_pick
+from bot.commands.options import draft_note, existing_db, issue_options, parse_pick
 
 
 @click.command()
@@ -34,13 +34,15 @@ def preview(app, source, platform, pick, highlights, url, fmt, output) -> None:
         bot preview examples/ml4sci-33.txt --platform bluesky --format json
     """
     from bot import preview as render
-    from bot.compose.plan import plan_threads
+    from bot.drafts.store import plan
     from bot.resolve import resolve_issue
 
     issue = resolve_issue(app, source, url=url)
-    threads = plan_threads(
-        issue, app.settings, platforms=platform or None, pick=parse_pick(pick), count=highlights
-    )
+    planned = plan(existing_db(app), issue, app.settings, platforms=platform or None,
+                   pick=parse_pick(pick), count=highlights)
+    threads = planned.threads
+    if planned.drafted:
+        click.echo(draft_note(issue, planned), err=True)
     if fmt == "json":
         click.echo(render.to_json(issue, threads))
     elif fmt == "html":
