@@ -73,13 +73,13 @@ def _write(app, source, *, platform, pick, highlights, url, output, edit) -> Non
     from bot.drafts import textfile
 
     issue, posts, saved = _start(app, source, platform=platform, pick=pick, highlights=highlights, url=url)
+    from bot.newsletter.store import save_issue
+
+    save_issue(app.db, issue)  # --apply finds the issue by the key the file names
     text = textfile.write(issue, posts, stored=saved)
     if edit:
         _edit(app, text)
         return
-    from bot.newsletter.store import save_issue
-
-    save_issue(app.db, issue)  # --apply finds the issue by the key the file names
     counts = ", ".join(f"{p} {len(v)} posts" for p, v in posts.items())
     if not output or output == "-":
         click.echo(text, nl=False)
