@@ -80,7 +80,7 @@ class Notifier:
             log.warning("notice %r not sent: BOT_NOTIFY_URLS entry %d is not an Apprise URL",
                         title, number)
             return False
-        where = self._scrub.scrub(service[0].url(privacy=True))
+        where = self._scrub.scrub(_where(service[0].url(privacy=True)))
         try:
             ok = service.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT,
                                 attach=attach)
@@ -89,5 +89,18 @@ class Notifier:
             log.debug("notifier %d raised %s", number, type(exc).__name__)
         if not ok:
             log.warning("notice %r not delivered to %s (BOT_NOTIFY_URLS entry %d)", title,
-                        where.split("?", 1)[0], number)
+                        where, number)
         return bool(ok)
+
+
+def _where(url: str) -> str:
+    """A notifier named by its scheme, host and port only: no user, path or query, where
+    Apprise URLs keep their tokens."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{parts.hostname or ''}{port}"
+    except ValueError:
+        return url.split(":", 1)[0]
