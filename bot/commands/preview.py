@@ -46,7 +46,9 @@ def preview(app, source, platform, pick, highlights, url, fmt, output) -> None:
     if fmt == "json":
         click.echo(render.to_json(issue, threads))
     elif fmt == "html":
-        page = render.to_html(issue, threads)
+        from bot.review.cards import accounts
+
+        page = render.to_html(issue, threads, accounts=accounts(app.settings))
         if output == "-":
             click.echo(page)
         else:

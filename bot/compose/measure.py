@@ -79,3 +79,23 @@ def raw_text(post: Post) -> str:
         last = facet.byte_end
     out.append(data[last:].decode("utf-8"))
     return "".join(out)
+
+
+def measure(platform: str, raw: str) -> dict[str, object]:
+    """How a text measures as a post, without raising: what the review page's counter shows.
+
+    The same rules as :func:`make_post` (so the counter and a save never disagree): the length
+    in the platform's unit, its limit, whether it fits, and the text as the platform shows it.
+    """
+    from bot.compose.length import BLUESKY_BYTE_LIMIT
+
+    rules = rules_for(platform)
+    text = normalise(raw)
+    shown = links.render(text).text if platform == "bluesky" else text
+    result: dict[str, object] = {
+        "platform": platform, "length": rules.measure(text), "limit": rules.limit,
+        "unit": rules.unit, "fits": bool(text) and rules.fits(text), "shown": shown,
+    }
+    if platform == "bluesky":
+        result.update(bytes=utf8_length(shown), byte_limit=BLUESKY_BYTE_LIMIT)
+    return result

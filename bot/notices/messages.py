@@ -43,6 +43,7 @@ def new_issue(
     public_url: str | None = None,
     drafted: bool = False,
     error: str | None = None,
+    accounts: Mapping[str, Any] | None = None,
 ) -> Notice:
     """A new issue was seen: when it posts (or that it waits), and what it will post."""
     from bot import preview as render
@@ -66,7 +67,7 @@ def new_issue(
     elif threads:
         lines.append("The HTML preview is attached." + (" (from your stored draft)" if drafted else ""))
         lines += ["", render.to_text(issue, threads).rstrip()]
-        html = render.to_html(issue, threads)
+        html = render.to_html(issue, threads, accounts=accounts)
     return Notice("new", title, "\n".join(lines) + "\n", html=html,
                   attachment_name=f"preview-{ref(issue)}.html".replace(":", "-").replace("/", "-"))
 
