@@ -80,10 +80,10 @@ def _state(row: dict[str, Any]) -> str:
 
 
 def issue_states(db: Database, *, limit: int = 20) -> list[dict[str, Any]]:
-    """The issues bot run watches, drafted or approved ones, and posted ones: newest first,
-    each with its ``state`` (one of :data:`STATES`). The quiet back catalogue is left out."""
+    """Every stored issue but the quiet back catalogue (unless drafted, approved, held or
+    posted), newest first, each with its ``state`` (one of :data:`STATES`)."""
     rows = db.query(
-        _STATE_SQL + " WHERE (s.issue_key IS NOT NULL AND (s.status != 'backlog' OR s.held))"
+        _STATE_SQL + " WHERE s.issue_key IS NULL OR s.status != 'backlog' OR s.held"
         " OR a.issue_key IS NOT NULL OR EXISTS (SELECT 1 FROM drafts d WHERE d.issue_key = i.key)"
         " OR EXISTS (SELECT 1 FROM outbox o WHERE o.issue_key = i.key)"
         " ORDER BY COALESCE(s.created_at, i.first_seen_at) DESC LIMIT ?", [limit],

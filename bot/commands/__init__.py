@@ -12,8 +12,9 @@ from bot.commands.post import post
 from bot.commands.preview import preview
 from bot.commands.run import run
 from bot.commands.search import search
+from bot.commands.serve import serve
 from bot.commands.status import status
 from bot.commands.thread import thread
 
 COMMANDS = [migrate, preview, post, status, harvest, thread, search, run, hold, release, digest, mark_used,
-            draft, approve]
+            draft, approve, serve]

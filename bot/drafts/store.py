@@ -69,7 +69,7 @@ def build_threads(
     threads: dict[str, Thread] = {}
     for platform, thread_posts in posts.items():
         rules = rules_for(platform)
-        template = _template(issue, settings, platform)
+        template = template_thread(issue, settings, platform)
         card = template.posts[0].card if template and template.posts else None
         built = []
         for post in thread_posts:
@@ -95,7 +95,7 @@ def build_threads(
     return threads
 
 
-def _template(issue: Issue, settings: Settings, platform: str) -> Thread | None:
+def template_thread(issue: Issue, settings: Settings, platform: str) -> Thread | None:
     """The composed thread without highlights: the platform's link card and languages."""
     from bot.compose.plan import plan_threads
 

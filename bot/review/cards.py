@@ -136,11 +136,11 @@ def _card_post(platform: str, position: int, total: int, post: Post, issue_card:
         card = issue_card  # X shows the card of the last link in a post
     link_card = LinkCard(card.uri, card.title, card.description, card.image_url) if card else None
     return CardPost(platform, position, total, post.role, post.item_index, raw_text(post),
-                    text_html(platform, post.text, _links(platform, post)), post.length,
+                    text_html(platform, post.text, link_spans(platform, post)), post.length,
                     post.limit, post.byte_length, link_card)
 
 
-def _links(platform: str, post: Post) -> list[tuple[int, int, str, str]]:
+def link_spans(platform: str, post: Post) -> list[tuple[int, int, str, str]]:
     """(start, end, href, shown) character spans of the links in the post's text."""
     if platform == "bluesky":
         data = post.text.encode("utf-8")
