@@ -114,7 +114,10 @@ class Runner:
         if backlog:
             log.info("back catalogue: %s recorded as seen, not posted", issue.title)
             return "backlog"
-        log.info("new issue %s: posting after %s", issue.title, iso(now + delay))
+        if self.settings.require_approval:
+            log.info("new issue %s: waits for approval (bot approve)", issue.title)
+        else:
+            log.info("new issue %s: posting after %s", issue.title, iso(now + delay))
         self._seen_new.append((issue, now + delay))
         return "new"
 
