@@ -189,3 +189,36 @@ def test_no_notifier_configured_sends_nothing_and_a_broken_url_is_one_line(db, f
         "not sent: BOT_NOTIFY_URLS entry 1 is not an Apprise URL",
         "notice 'Posted: ML4Sci #10: Lab robots; Protein design' not sent: BOT_NOTIFY_URLS entry 1 "
         "is not an Apprise URL"]
+
+
+def test_debug_logs_of_a_run_hold_no_notifier_secret(tmp_path, feed, http_server, smtp, x):
+    """bot --debug run --once as a subprocess: every log line at DEBUG, the mail notifier
+    logging in, one that is down, one with a token in its path; no secret comes out."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    token = "sekrit-pathtoken-4711"
+    urls = ",".join([
+        f"mailto://ml4sci-bot:{MAIL_PASSWORD}@127.0.0.1:{smtp.port}?from=bot@ml4sci.test&to=a@ml4sci.test&mode=insecure",
+        f"json://hook:{HOOK_PASSWORD}@127.0.0.1:9/",
+        f"json://127.0.0.1:9/{token}",
+    ])
+    (tmp_path / "bot.toml").write_text(
+        f'[newsletter]\nfeed_url = "{feed.url}"\n[post]\nplatforms = ["x"]\nreview_delay = "0s"\n', encoding="utf-8")
+    env = {**os.environ, **x.credentials.env(x.base_url), "BOT_NOTIFY_URLS": urls, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "bot", "--debug", "--db", str(tmp_path / "bot.db"), "run", "--once"]
+    first = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    feed.publish(11, dt.datetime.now(dt.UTC))
+    second = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert "posted=1" in second.stdout and len(x.tweets) == 4
+    failures = [line for line in second.stderr.splitlines() if "not delivered" in line]
+    assert len(failures) == 4  # two notifiers are down, two notices each
+    assert [m["Subject"].split(":")[0] for m in smtp.messages] == ["Review", "Posted"]
+    for run in (first, second):
+        assert_no_secret(run.stdout, run.stderr)
+        assert token not in run.stdout + run.stderr
+    assert_no_secret(database_dump(tmp_path / "bot.db"))
