@@ -5,6 +5,7 @@ approving skips the rest of the review window. A feed on loopback, the fake X.""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 
 import pytest
@@ -88,8 +89,10 @@ def test_require_approval_posts_nothing_until_bot_approve(bot, feed, x, tmp_path
 
     approved = bot("approve", "2")
     assert approved.exit_code == 0, approved.output
-    assert approved.stdout.startswith("approved https://ml4sci.substack.com/p/ml4sci-2: bot run posts the stored draft")
+    assert approved.stdout.startswith("approved issue #2: bot run posts the stored draft saved ")
     assert issue_line(bot("status").stdout, 2).endswith(": approved · posts at bot run's next check")
+    (row,) = [r for r in json.loads(bot("status", "--format", "json").stdout)["issues"] if r["number"] == 2]
+    assert row["state"] == "approved" and row["drafted_at"] and row["approved_at"]
     result = bot("run", "--once")
     assert "due=1 posted=1 failed=0 awaiting_approval=0" in result.stdout, result.output
     (root,) = [t for t in x.tweets if t.in_reply_to is None]

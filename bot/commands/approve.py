@@ -20,9 +20,12 @@ def approve(app, issue) -> None:
         bot approve 34
     """
     from bot.approval import approve as approve_issue
+    from bot.approval import issue_state
     from bot.drafts.store import load_posts
 
     key = approve_issue(app.db, issue)
     _posts, saved = load_posts(app.db, key)
+    row = issue_state(app.db, key) or {}
+    label = f"#{row['number']}" if row.get("number") is not None else key
     text = f"the stored draft saved {saved}" if saved else "the composed thread"
-    click.echo(f"approved {key}: bot run posts {text} at its next check")
+    click.echo(f"approved issue {label}: bot run posts {text} at its next check")

@@ -24,6 +24,7 @@ from bot.review import security
 from bot.review.cards import accounts, card_threads, environment
 
 STATIC = Path(__file__).parent / "static"
+MAX_TEXT = 20_000
 
 
 def issue_path(key: str) -> str:
@@ -160,6 +161,8 @@ class Review:
             return JSONResponse({"error": refused}, status_code=403)
         body = await request.json()
         platform, text = str(body.get("platform", "")), str(body.get("text", ""))
+        if len(text) > MAX_TEXT:  # no post is near this; spare twitter-text a huge parse
+            return JSONResponse({"error": f"a post is at most {MAX_TEXT} characters here"}, status_code=413)
         try:
             result = measure(platform, text)
         except BotError as exc:
