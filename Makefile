@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 preview: $(STAMP)
-	$(BIN)/bot preview examples/ml4sci-33.txt
+	$(BIN)/bot --config examples/bot.toml preview examples/ml4sci-33.txt
 
 test: $(STAMP)
 	tests/run.sh

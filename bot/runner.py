@@ -204,7 +204,7 @@ class Runner:
         self._notify(issue.key, messages.new_issue(
             issue, threads, post_after=post_after, now=now, drafted=drafted, error=error,
             require_approval=bool(self.settings.require_approval),
-            public_url=self.settings.serve_public_url, accounts=accounts(self.settings)))
+            public_url=self.settings.serve_public_url, accounts=accounts(self.settings, issue)))
 
     def _notify(self, issue_key: str, notice: Any) -> None:
         """Send a notice and record it; a notifier's failure is logged, never raised."""

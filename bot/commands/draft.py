@@ -20,7 +20,7 @@ from bot.commands.options import issue_options, parse_pick
 @click.option("--discard", is_flag=True,
               help="Drop the stored draft of SOURCE (an issue number, guid or URL, as bot hold takes).")
 @click.pass_obj
-def draft(app, source, platform, pick, highlights, url, output, apply_file, edit, discard) -> None:
+def draft(app, source, platform, pick, highlights, url, entry, output, apply_file, edit, discard) -> None:
     """Edit an issue's posts before they go out: write, edit and store its draft.
 
     bot draft SOURCE -o FILE writes each platform's posts in order (the text verbatim, its
@@ -48,16 +48,16 @@ def draft(app, source, platform, pick, highlights, url, output, apply_file, edit
         _discard(app, source)
     else:
         _write(app, source, platform=platform, pick=pick, highlights=highlights, url=url,
-               output=output, edit=edit)
+               entry=entry, output=output, edit=edit)
 
 
-def _start(app, source, *, platform, pick, highlights, url):
+def _start(app, source, *, platform, pick, highlights, url, entry):
     """The issue and the posts to start from: the stored draft, else the composed threads
     (a fresh composition when --pick or --highlights asks for one)."""
     from bot.drafts import store
     from bot.resolve import resolve_issue
 
-    issue = resolve_issue(app, source, url=url)
+    issue = resolve_issue(app, source, url=url, entry=entry)
     wanted = list(platform or app.settings.platforms)
     picked = parse_pick(pick)
     if picked or highlights is not None:
@@ -69,10 +69,11 @@ def _start(app, source, *, platform, pick, highlights, url):
     return issue, store.posts_of(planned.threads), planned.draft_saved_at
 
 
-def _write(app, source, *, platform, pick, highlights, url, output, edit) -> None:
+def _write(app, source, *, platform, pick, highlights, url, entry, output, edit) -> None:
     from bot.drafts import textfile
 
-    issue, posts, saved = _start(app, source, platform=platform, pick=pick, highlights=highlights, url=url)
+    issue, posts, saved = _start(app, source, platform=platform, pick=pick, highlights=highlights,
+                                 url=url, entry=entry)
     from bot.newsletter.store import save_issue
 
     save_issue(app.db, issue)  # --apply finds the issue by the key the file names

@@ -21,8 +21,9 @@ from bot.commands.options import draft_note, existing_db, issue_options, parse_p
     "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
     help="Where --format html writes its page (default: preview.html; '-' for stdout).",
 )
+@click.option("--stories", "list_stories", is_flag=True, help="List the issue's numbered stories (the numbers --pick takes) and stop.")
 @click.pass_obj
-def preview(app, source, platform, pick, highlights, url, fmt, output) -> None:
+def preview(app, source, platform, pick, highlights, url, entry, fmt, output, list_stories) -> None:
     """Show exactly what would be posted for an issue, post by post, with lengths.
 
     SOURCE is a file (text, Markdown, HTML, feed XML, Substack JSON) or a URL; without it,
@@ -32,23 +33,29 @@ def preview(app, source, platform, pick, highlights, url, fmt, output) -> None:
     Example:
 
         bot preview examples/ml4sci-33.txt --platform bluesky --format json
+        bot preview https://example.substack.com/feed --entry 2 --stories
     """
     from bot import preview as render
-    from bot.drafts.store import plan
+    from bot.drafts.store import plan as plan_for
     from bot.resolve import resolve_issue
 
-    issue = resolve_issue(app, source, url=url)
-    planned = plan(existing_db(app), issue, app.settings, platforms=platform or None,
-                   pick=parse_pick(pick), count=highlights)
-    threads = planned.threads
+    issue = resolve_issue(app, source, url=url, entry=entry)
+    if list_stories:
+        from bot.preview_stories import list_text
+
+        click.echo(list_text(issue), nl=False)
+        return
+    planned = plan_for(existing_db(app), issue, app.settings, platforms=platform or None,
+                       pick=parse_pick(pick), count=highlights)
+    threads, plan = planned.threads, planned.plan
     if planned.drafted:
         click.echo(draft_note(issue, planned), err=True)
     if fmt == "json":
-        click.echo(render.to_json(issue, threads))
+        click.echo(render.to_json(issue, threads, plan=plan))
     elif fmt == "html":
         from bot.review.cards import accounts
 
-        page = render.to_html(issue, threads, accounts=accounts(app.settings))
+        page = render.to_html(issue, threads, accounts=accounts(app.settings, issue))
         if output == "-":
             click.echo(page)
         else:
@@ -56,4 +63,4 @@ def preview(app, source, platform, pick, highlights, url, fmt, output) -> None:
             path.write_text(page, encoding="utf-8")
             click.echo(f"wrote {path} ({sum(len(t.posts) for t in threads.values())} posts)")
     else:
-        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty()), nl=False)
+        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty(), plan=plan), nl=False)

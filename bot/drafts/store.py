@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -30,6 +31,7 @@ class Planned:
 
     threads: dict[str, Thread]
     draft_saved_at: str | None = None  # when the draft used was saved; None: composed
+    plan: Any = None  # the composer's Plan (stories chosen and why) when nothing is drafted
 
     @property
     def drafted(self) -> bool:
@@ -64,6 +66,9 @@ def build_threads(
 
     Raises one :class:`DraftError` naming every post that does not fit (the first in full).
     """
+    from bot.compose.plan import refuse_unpostable
+
+    refuse_unpostable(issue)  # an entry without a title or link is never posted, drafted or not
     stories = {item.index for item in issue.items}
     problems: list[str] = []
     threads: dict[str, Thread] = {}
@@ -200,13 +205,14 @@ def plan(
 ) -> Planned:
     """The threads ``bot preview``, ``bot post`` and ``bot run`` use: the stored draft for each
     platform it covers, the composed thread for the others."""
-    from bot.compose.plan import plan_threads
+    from bot.compose.plan import make_plan, plan_threads
 
     posts, saved = load_posts(db, issue.key) if db is not None else ({}, None)
     wanted = list(platforms or settings.platforms)
     drafted = [p for p in wanted if p in posts]
     if not drafted:
-        return Planned(plan_threads(issue, settings, platforms=wanted, pick=pick, count=count))
+        composed = make_plan(issue, settings, platforms=wanted, pick=pick, count=count)
+        return Planned(composed.threads, plan=composed)
     if pick or count is not None:
         raise DraftError(
             f"{_name(issue)} has a stored draft: --pick and --highlights do not apply to it "

@@ -44,6 +44,7 @@ class FeedResult:
     modified: str | None = None  # the Last-Modified header, as sent
     title: str = ""  # the feed's own title
     source: str = ""
+    kind: str = ""  # what the source was read as: feed, json, html, markdown, email or text
 
     def __iter__(self) -> Iterator[Issue]:
         return iter(self.issues)
@@ -72,7 +73,13 @@ def read_issue(source: str, *, timeout: float = 20.0) -> Issue:
     result = read_feed(source, timeout=timeout)
     if not result.issues:  # a valid feed can be empty; a poller takes that, one issue cannot
         raise InputError(f"feed {result.source} has no entries")
-    return result.issues[0]
+    issue = result.issues[0]
+    if not issue.title and result.kind != "feed":
+        raise InputError(
+            f"{result.source} has no title (read as {result.kind}): a file name is never a title; "
+            "give it one (a <title>, a 'title:' line, a first line or heading)"
+        )
+    return issue
 
 
 def read_feed(
@@ -88,13 +95,14 @@ def read_feed(
         return FeedResult(
             not_modified=True, etag=loaded.etag, modified=loaded.modified, source=loaded.source
         )
-    title, issues = _parse(loaded)
+    kind, title, issues = _parse(loaded)
     return FeedResult(
         issues=tuple(issues),
         etag=loaded.etag,
         modified=loaded.modified,
         title=title,
         source=loaded.source,
+        kind=kind,
     )
 
 
@@ -126,7 +134,7 @@ def _load(source: str, *, timeout: float, etag: str | None, modified: str | None
         raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
 
 
-def _parse(loaded: _Loaded) -> tuple[str, list[Issue]]:
+def _parse(loaded: _Loaded) -> tuple[str, str, list[Issue]]:
     if not loaded.data.strip():
         raise InputError(f"{loaded.source} is empty")
     binary = charset.binary_kind(loaded.data)
@@ -135,11 +143,13 @@ def _parse(loaded: _Loaded) -> tuple[str, list[Issue]]:
     decoded = charset.decode(loaded.data, declared=loaded.charset)
     kind = detect_kind(decoded.text, content_type=loaded.content_type, name=_name(loaded))
     title, issues = _read_kind(kind, decoded.text, loaded)
-    if kind != "feed" and not any(issue.items for issue in issues):
-        raise InputError(f"no newsletter items found in {loaded.source} (read as {kind})")
+    if kind != "feed" and not any(issue.stories for issue in issues):
+        raise InputError(f"no newsletter stories found in {loaded.source} (read as {kind})")
+    if kind != "feed":
+        issues = [i if i.title else dataclasses.replace(i, unpostable="no title") for i in issues]
     if decoded.warnings:
         issues = [dataclasses.replace(i, warnings=(*decoded.warnings, *i.warnings)) for i in issues]
-    return title, issues
+    return kind, title, issues
 
 
 def _name(loaded: _Loaded) -> str:

@@ -100,7 +100,7 @@ class Review:
                  "unchanged": "No change."}.get(request.query_params.get("done", ""))
         return self.render(
             request, "issue.html", status=status, issue=issue, key=key, state=state,
-            threads=card_threads(issue, threads, accounts=accounts(self.settings)),
+            threads=card_threads(issue, threads, accounts=accounts(self.settings, issue)),
             error=error or planned_error, flash=flash if not error else None, drafted=drafted,
             readonly=bool(started) or state["state"] in ("posting", "posted"))
 

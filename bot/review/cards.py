@@ -92,10 +92,11 @@ class CardThread:
     posts: list[CardPost] = field(default_factory=list)
 
 
-def accounts(settings: Any) -> dict[str, Account]:
-    """Who posts, per platform: the newsletter's name and the configured handles."""
-    name = settings.newsletter_name or "ML4Sci"
-    default = name.lower().replace(" ", "")
+def accounts(settings: Any, issue: Issue | None = None) -> dict[str, Account]:
+    """Who posts, per platform: the newsletter's name (settings, else the issue's own) and the
+    configured handles (else one made from that name)."""
+    name = settings.newsletter_name or (issue.newsletter if issue else "") or "Newsletter"
+    default = "".join(ch for ch in name.lower() if ch.isalnum() or ch == "_") or "newsletter"
     handles = {"x": settings.optional("X_HANDLE") or default,
                "bluesky": settings.optional("BLUESKY_HANDLE") or f"{default}.bsky.social"}
     return {p: Account(name, "@" + h.lstrip("@")) for p, h in handles.items()}
