@@ -88,6 +88,7 @@ def x():
 
 def test_edit_past_the_limit_is_refused_then_fixed_saved_approved_and_posted(tmp_path, db_path, issue_file, x):
     env = {"BLUESKY_HANDLE": "ml4sci.bsky.social", "X_HANDLE": "ml4sci"}
+    (tmp_path / "bot.toml").write_text('[newsletter]\nname = "ML4Sci"\n', encoding="utf-8")
     assert bot(db_path, "draft", str(issue_file), "-o", str(tmp_path / "d.txt"), cwd=tmp_path, env=env).returncode == 0
     served = Served(db_path, tmp_path, env=env)
     try:
@@ -97,6 +98,8 @@ def test_edit_past_the_limit_is_refused_then_fixed_saved_approved_and_posted(tmp
             page.click("text=#100 ML4Sci #100")
             page.wait_for_selector("article.post")
             assert page.locator('section[data-platform="x"] article.post').count() == 6
+            assert page.locator('section[data-platform="bluesky"] .who').first.inner_text().startswith(
+                "ML4Sci @ml4sci.bsky.social")
             assert page.locator(".linkcard img").first.evaluate("img => img.naturalWidth") == 600
             page.screenshot(path=str(tmp_path / "review-page.png"))
 
