@@ -219,3 +219,23 @@ def test_bot_post_sends_the_edited_text_and_the_draft_is_fixed_once_started(cli_
                              "longer change (bot status shows what was posted); nothing was stored\n")
     status = cli_run("status")
     assert "#33 ML4Sci #33" in status.stdout and f": posted · {N}/{N} posts sent" in status.stdout
+
+
+def test_hashtag_lines_stay_in_a_post_and_a_dropped_post_asks_for_renumbering(cli_run, tmp_path):
+    path = write_draft(cli_run, tmp_path, "--platform", "x")
+    text = path.read_text(encoding="utf-8")
+    tagged = f"A post that ends with its tags\n#MachineLearning #science 2/{N - 1}"
+    text = replace_post(text, "--- x 2/", tagged)
+    # Drop the third post's block: the thread has one post fewer, its labels are stale.
+    head3 = next(h for h in blocks(text) if h.startswith("--- x 3/"))
+    text = text.replace(f"{head3}\n{blocks(text)[head3]}\n\n", "")
+    path.write_text(text, encoding="utf-8")
+    result = cli_run("draft", "--apply", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"stored the draft of issue #33: x {N - 1} posts")
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings[0] == f"warning: x post 1/{N - 1} ends with 1/{N}: renumber it 1/{N - 1}?"
+    assert warnings[1] == f"warning: x post 3/{N - 1} (story 6) ends with 4/{N}: renumber it 3/{N - 1}?"
+    assert len(warnings) == N - 2  # all but the hand-numbered post 2
+    data, _ = preview_json(cli_run, "--platform", "x")
+    assert data["threads"]["x"][1]["text"] == tagged and len(data["threads"]["x"]) == N - 1

@@ -130,6 +130,8 @@ def _apply(app, text: str, *, name: str) -> None:
     click.echo(f"stored the draft of {_label(issue)}: {counts}; bot preview, bot post and bot run use it now")
     if saved.approval_withdrawn:
         click.echo(f"its approval is withdrawn (the text changed): bot approve {_ref(issue)} again")
+    for warning in saved.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _discard(app, source) -> None:

@@ -9,6 +9,7 @@ longer change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -46,6 +47,23 @@ class Saved:
     posts: int
     changed: bool  # the text differs from what was stored before
     approval_withdrawn: bool
+    warnings: tuple[str, ...] = ()
+
+
+_LABEL = re.compile(r"(?:^|\s)(\d+)/(\d+)\s*$")
+
+
+def numbering_warnings(posts: Mapping[str, Sequence[DraftPost]]) -> list[str]:
+    """Posts whose ``i/n`` ending no longer matches their place (a post added or dropped)."""
+    out = []
+    for thread in posts.values():
+        for post in thread:
+            match = _LABEL.search(post.text)
+            wanted = (post.position + 1, len(thread))
+            if match and (int(match.group(1)), int(match.group(2))) != wanted:
+                out.append(f"{post.label(len(thread))} ends with {match.group(1)}/{match.group(2)}: "
+                           f"renumber it {wanted[0]}/{wanted[1]}?")
+    return out
 
 
 def posts_of(threads: Mapping[str, Thread]) -> dict[str, list[DraftPost]]:
@@ -179,7 +197,7 @@ def save(
         withdrawn = False
         if changed:
             withdrawn = db.execute("DELETE FROM approvals WHERE issue_key = ?", [issue.key]).rowcount > 0
-    return Saved(issue.key, len(rows), changed, withdrawn)
+    return Saved(issue.key, len(rows), changed, withdrawn, tuple(numbering_warnings(posts)))
 
 
 def discard(db: Database, issue_key: str) -> int:

@@ -33,6 +33,10 @@ def secret_parts(value: str) -> list[str]:
         host = parts.hostname or ""
         if "." not in host and ":" not in host and len(host) >= 8:  # an id, not a host name
             out.append(host)
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        head, colon, tail = netloc.partition(":")
+        if colon and not tail.isdigit():  # not a port: a token such as Telegram's "id:secret"
+            out.extend((netloc, tail))
         for segment in parts.path.split("/"):
             # A path part long or digit-bearing enough to be a token, not a word like "hooks".
             if len(segment) >= 16 or (len(segment) >= 6 and _HAS_DIGIT.search(segment)):

@@ -98,8 +98,9 @@ class Review:
                  "approved": "Approved: bot run posts it at its next check.",
                  "held": "Held: bot run does not post it until it is released or approved.",
                  "unchanged": "No change."}.get(request.query_params.get("done", ""))
+        warnings = store.numbering_warnings(store.posts_of(threads)) if threads else []
         return self.render(
-            request, "issue.html", status=status, issue=issue, key=key, state=state,
+            request, "issue.html", status=status, issue=issue, key=key, state=state, warnings=warnings,
             threads=card_threads(issue, threads, accounts=accounts(self.settings, issue)),
             error=error or planned_error, flash=flash if not error else None, drafted=drafted,
             readonly=bool(started) or state["state"] in ("posting", "posted"))
