@@ -55,7 +55,7 @@ def awaiting_approval(db: Database) -> int:
 
 _STATE_SQL = """
 SELECT i.key AS issue_key, i.number, i.title, i.url, s.status, COALESCE(s.held, 0) AS held,
-       s.post_after, s.last_error, a.approved_at,
+       s.post_after, COALESCE(s.attempts, 0) AS attempts, s.last_error, a.approved_at,
        (SELECT MAX(saved_at) FROM drafts d WHERE d.issue_key = i.key) AS drafted_at,
        (SELECT COUNT(*) FROM outbox o WHERE o.issue_key = i.key) AS posts,
        (SELECT COUNT(*) FROM outbox o WHERE o.issue_key = i.key AND o.state = 'sent') AS sent,
