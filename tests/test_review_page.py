@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -144,6 +145,13 @@ def test_edit_past_the_limit_is_refused_then_fixed_saved_approved_and_posted(tmp
     assert "using the stored draft of issue #100" in posted.stderr
     texts = [t.submitted for t in x.chain(x.tweets[0].id)]
     assert len(texts) == 6 and texts[1] == FIXED
+    served = Served(db_path, tmp_path, env=env)  # once posting started, the page is read-only
+    try:
+        status, page_html, _ = request(served.url("/issue/" + quote(KEY, safe="")))
+    finally:
+        served.stop()
+    assert status == 200 and "Posting has started on x: that text can no longer change." in page_html
+    assert page_html.count("readonly>") == 6 and 'id="save"' in page_html  # Bluesky's is still open
     if os.environ.get("UPDATE_SCREENSHOTS"):
         for name in ("review-page.png", "review-over-limit.png"):
             shutil.copy(tmp_path / name, SCREENSHOTS / name)

@@ -103,7 +103,7 @@ class Review:
             request, "issue.html", status=status, issue=issue, key=key, state=state, warnings=warnings,
             threads=card_threads(issue, threads, accounts=accounts(self.settings, issue)),
             error=error or planned_error, flash=flash if not error else None, drafted=drafted,
-            readonly=bool(started) or state["state"] in ("posting", "posted"))
+            fixed=sorted(started), readonly=bool(threads) and set(threads) <= set(started))
 
     async def save(self, request: Request) -> Response:
         from bot.drafts import DraftError, store
