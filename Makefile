@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: preview test bench clean-network
+.PHONY: preview test bench bench-reading clean-network
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# How well bot preview reads the real issues of tests/fixtures/newsletters/corpus/ (issue 9)
+bench-reading: $(STAMP)
+	$(BIN)/python -m bench.reading
 
 clean-network:
 	tests/atproto_network/stop.sh || true

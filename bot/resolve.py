@@ -62,7 +62,7 @@ def _stored_by_number(app: App, source: str | None) -> Issue | None:
 def read_entry(source: str, entry: str | None, *, timeout: float) -> Issue:
     """One issue of SOURCE: for a feed, entry ``entry`` (1 = newest, a guid or a link), and a
     note saying which entry of how many was taken."""
-    from bot.newsletter.reader import read_feed
+    from bot.newsletter.reader import read_feed, titled
 
     result = read_feed(source, timeout=timeout)
     issues = list(result.issues)
@@ -79,6 +79,7 @@ def read_entry(source: str, entry: str | None, *, timeout: float) -> Issue:
                 f"no entry {shown(entry)!r} in {result.source} (it has {len(issues)}: 1 = newest, or a guid or link)"
             )
         chosen = issues[position - 1]
+    chosen = titled(result, chosen)
     if len(issues) > 1:
         note = f"read entry {position} of {len(issues)} of the feed" + (" (the newest)" if position == 1 else "") + "; --entry N picks another"
         chosen = replace(chosen, warnings=(note, *chosen.warnings))

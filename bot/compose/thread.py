@@ -190,7 +190,7 @@ def _headline(issue: Issue, newsletter_name: str) -> str:
     title = _clean(issue.title)
     name = _clean(newsletter_name)
     numbered = issue.number is not None and str(issue.number) not in title
-    if name and name.lower() not in title.lower():
+    if name and _bare(name) not in _bare(title):
         return f"{name} #{issue.number}: {title}" if numbered else f"{name}: {title}"
     if numbered and not name:
         return f"Issue #{issue.number}: {title}"
@@ -232,7 +232,7 @@ def summarise(text: str, rules: Rules, *, tail: str = "") -> str:
             high = mid - 1
     if best < 0:
         return ""
-    floor = ws[best].end * 0.5  # a cut this early at a sentence end beats a cut mid-sentence
+    floor = ws[best].end * 0.35  # a cut this early at a sentence end beats a cut mid-sentence
     for penalty in (0, 1):
         for i in range(best, -1, -1):
             if ws[i].end < floor:
@@ -304,6 +304,12 @@ def _post(rules: Rules, raw: str, *, draft: _Draft, position: int, card: Card | 
 def _clean(text: str) -> str:
     """NFC (what X counts and what we send to both), no refused characters, single spaces."""
     return _SPACES.sub(" ", _REFUSED.sub("", unicodedata.normalize("NFC", text or ""))).strip()
+
+
+def _bare(text: str) -> str:
+    """Lower case, no leading "the", single spaces: how two spellings of a name compare."""
+    text = " ".join(text.lower().split())
+    return text[4:] if text.startswith("the ") else text
 
 
 def _paragraphs(*parts: str) -> str:

@@ -71,6 +71,8 @@ def _issue(entry: Any, *, source: str, channel: str = "", home: str | None = Non
     summary = entry.get("summary", "") or ""
     if not body:  # a feed without content:encoded carries the post in its description
         body, summary = summary, ""
+    elif len(summary) > 400 or _TAGS.sub("", summary).strip()[:60] in _TAGS.sub("", body):
+        summary = ""  # feedparser's stand-in description (the body's start) is no subtitle
     raw_link = (entry.get("link") or "").strip()
     link = raw_link if is_web_url(raw_link) else None
     issue = build_issue(

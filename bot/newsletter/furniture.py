@@ -44,7 +44,7 @@ _CHROME = re.compile(
     r"|image|photo|previous|next|home|archive|about|top|new|community|more|menu|search"
     r"|table of contents|contents|advertisement|sponsored|ad|\d+\s*/\s*\d+|press enter or click to view.*"
     r"|tl;?dr:?|you'?re (?:on the free list|a free subscriber).*|thanks for reading\b.{0,120}subscribe.*"
-    r")\W*$",
+    r")\W*(?:https?://\S+\W*)?$",
     _I,
 )
 # Asks and prompts anywhere in a short paragraph: a reader is asked to do something.
@@ -130,13 +130,20 @@ def is_sponsor(text: str) -> bool:
 
 
 def is_nav(para: Para) -> bool:
-    """A bar of short links ("Home | Archive | About", a row of social icons)."""
+    """A bar of short links ("Home | Archive | About", a row of social icons): links and
+    separators, no words of its own."""
+    if para.lead:
+        return False
     links = [link for link in para.links if link.text or link.image]
     if len(links) < 3:
         return bool(para.links) and all(_SOCIAL.match(link.url) for link in para.links) and len(para.text) <= 40
-    linked = sum(len(link.text) for link in links)
-    short = all(len(link.text.split()) <= _NAV_WORDS for link in links)
-    return short and linked >= 0.6 * len(re.sub(r"[\W_]+", "", para.text) or "x") * 0.8
+    if not all(len(link.text.split()) <= _NAV_WORDS for link in links):
+        return False
+    rest = para.text
+    for link in sorted(links, key=lambda link: -link.start):
+        if link.start >= 0:
+            rest = rest[: link.start] + " " + rest[link.end :]
+    return not re.search(r"[^\W\d_]{2,}", rest)
 
 
 def strip_markers(text: str) -> str:

@@ -74,7 +74,6 @@ _DROP_TAGS = frozenset(
         "footer",
         "aside",
         "blockquote",
-        "table",
     }
 )
 _DROP_CLASS_PREFIXES = (
@@ -229,6 +228,8 @@ def _flush(inline: list[Any], out: list[Block], base_url: str | None) -> None:
 def _dropped(tag: Any) -> bool:
     if tag.name in _DROP_TAGS or tag.get("data-component-name") in _DROP_COMPONENTS:
         return True
+    if tag.name == "table" and tag.find("th") is not None:
+        return True  # a data table; emails lay out their whole body in tables without headers
     return any(cls.startswith(_DROP_CLASS_PREFIXES) for cls in tag.get("class") or ())
 
 
@@ -350,7 +351,7 @@ def _page_meta(soup: Any) -> dict[str, str | None]:
         "subtitle": text("h3.subtitle")
         or meta("og:description", "description", "twitter:description")
         or "",
-        "url": (canonical.get("href") if canonical else None) or meta("og:url"),
+        "url": (canonical.get("href") if canonical else None) or meta("og:url") or _view_online(soup),
         "published_at": _iso(
             meta("article:published_time")
             or ld.get("datePublished")
@@ -359,6 +360,21 @@ def _page_meta(soup: Any) -> dict[str, str | None]:
         "image": meta("og:image", "twitter:image"),
         "site_name": meta("og:site_name", "application-name") or ld_publisher(ld),
     }
+
+
+_VIEW_ONLINE = re.compile(
+    r"^\W*(?:view|read|open)(?: this)?(?: (?:email|post|issue|newsletter))? (?:in|on) (?:your |the )?(?:browser|web)\W*$"
+    r"|^\W*(?:view|read) (?:it )?online\W*$",
+    re.IGNORECASE,
+)
+
+
+def _view_online(soup: Any) -> str | None:
+    """An email's "View in browser" link: the issue's own page."""
+    for anchor in soup.find_all("a", href=True):
+        if _VIEW_ONLINE.match(anchor.get_text(" ").strip()) and anchor["href"].startswith(("http://", "https://")):
+            return str(anchor["href"]).strip()
+    return None
 
 
 def ld_publisher(ld: dict[str, Any]) -> str | None:

@@ -30,7 +30,7 @@ def _same(a: str, b: str) -> bool:
     def norm(s: str) -> str:
         return re.sub(r"[\W_]+", "", s.lower())
 
-    return bool(norm(a)) and (norm(a) == norm(b) or norm(a) == norm(b).removeprefix("the"))
+    return bool(norm(a)) and norm(a).removeprefix("the") == norm(b).removeprefix("the")
 
 
 def home_of(url: str | None) -> str | None:

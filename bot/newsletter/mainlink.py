@@ -15,14 +15,17 @@ from urllib.parse import urlsplit
 from bot.newsletter.linkkinds import link_kind
 from bot.newsletter.model import Link
 
+# Link texts that only ever point: "Paper", "Code", "[link]", "Read more", "here".
 _LABELS = frozenset(
-    """read more|more|read|full story|the story|story|paper|the paper|papers|preprint|arxiv|pdf|code|
-    the code|github|repo|repository|data|dataset|datasets|the data|link|links|here|article|the article|
-    post|blog|blog post|the post|report|the report|technical report|source|website|project page|project|
-    demo|try it|video|slides|talk|thread|announcement|model|models|weights|docs|documentation|
-    release|release notes|press release|study|the study|podcast|episode|interview|tweet|huggingface""".replace(
-        "\n", ""
-    ).split("|")
+    """read more|more|read|read it|full story|paper|the paper|papers|preprint|arxiv|pdf|code|the code|
+    github|repo|repository|data|dataset|datasets|the data|link|links|here|demo|try it|slides|video|
+    project page|weights|docs|documentation|source|sources""".replace("\n", "").split("|")
+)
+# Nouns that point only when the author sets them apart: "[article]", "(report)", "Post: ...".
+_SET_APART = frozenset(
+    """article|the article|post|blog|blog post|the post|report|the report|technical report|website|project|
+    talk|thread|announcement|model|models|release|release notes|press release|study|the study|podcast|
+    episode|interview|tweet|story|the story|huggingface|hf""".replace("\n", "").split("|")
 )
 _LABEL_BEFORE = re.compile(
     r"(?:read (?:more|it|the \w+)|more|paper|code|data(?:set)?|link|pdf|source|article|report|repo|project page|demo|blog(?: post)?)"
@@ -71,9 +74,14 @@ def _usable(link: Link) -> bool:
 
 
 def _labelled(p: Placed) -> bool:
-    shown = p.link.text.strip(" []()").lower()
+    raw = p.link.text.strip()
+    shown = raw.strip(" []()").lower()
     if shown in _LABELS:
         return True
+    if shown in _SET_APART and p.link.start >= 0:
+        around = p.text[max(0, p.link.start - 2) : p.link.start] + p.text[p.link.end : p.link.end + 1]
+        if raw[:1] in "[(" or "[" in around or "(" in around or around.rstrip().endswith(":"):
+            return True
     before = p.text[max(0, p.link.start - 40) : p.link.start] if p.link.start >= 0 else ""
     return bool(before) and bool(_LABEL_BEFORE.search(before)) and link_kind(p.link.url) == "content"
 

@@ -23,6 +23,7 @@ from bot.newsletter.model import Embed, Link, Section, Story
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
 MAX_HEADLINE = 200
+_BARE_URL = re.compile(r"\s*<?https?://\S+>?")
 _ROUNDUP_SHARE = 0.6  # of paragraphs carrying their own link: a section of one-paragraph stories
 
 
@@ -202,7 +203,7 @@ def _para_draft(section: str, para: Para) -> _Draft | None:
         headline = first_sentence(rest)
     draft = _Draft(
         section=section,
-        headline=headline.strip().rstrip(":—–-").strip(),
+        headline=_BARE_URL.sub("", headline).strip().rstrip(":—–-").strip() or headline.strip(),
         marker=marker,
         tag=tag,
         attaches=bool(para.lead) and not para.list_item,

@@ -37,7 +37,9 @@ def parse_text(text: str, *, source: str, fallback_title: str = "") -> Issue:
     subtitle, start = "", content[0] + 1
     if len(content) > 1:
         second = lines[content[1]]
-        if not looks_like_heading(second) and not rules.is_greeting(second):
+        from bot.newsletter.furniture import is_ask, is_chrome
+
+        if not (looks_like_heading(second) or rules.is_greeting(second) or is_chrome(second) or is_ask(second)):
             subtitle, start = rules.squash(second), content[1] + 1
     return build_issue(
         text_blocks(lines[start:]), title=title, subtitle=subtitle, source=source, fallback_title=fallback_title
