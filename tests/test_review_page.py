@@ -122,6 +122,7 @@ def test_edit_past_the_limit_is_refused_then_fixed_saved_approved_and_posted(tmp
                 "(X weighted length); nothing was stored")
             assert page.locator('textarea[name="x-1"]').input_value().startswith("Far too long")  # kept
             assert "over" in counter.get_attribute("class")  # still red as the page comes back
+            assert page.locator("#approve-button").is_disabled()  # what is shown is not stored
             assert open_db(db_path).execute("select count(*) from drafts").fetchone()[0] == 0
 
             page.locator('textarea[name="x-1"]').fill(FIXED)

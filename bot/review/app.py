@@ -101,6 +101,7 @@ class Review:
         warnings = store.numbering_warnings(store.posts_of(threads)) if threads else []
         return self.render(
             request, "issue.html", status=status, issue=issue, key=key, state=state, warnings=warnings,
+            unsaved=edited is not None,
             threads=card_threads(issue, threads, accounts=accounts(self.settings, issue)),
             error=error or planned_error, flash=flash if not error else None, drafted=drafted,
             fixed=sorted(started), readonly=bool(threads) and set(threads) <= set(started))

@@ -3,7 +3,9 @@
 (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const timers = new Map();
-  let dirty = false;
+  // A page shown again after a refused save holds edits that are not stored yet.
+  const form = document.getElementById("draft");
+  let dirty = Boolean(form && form.dataset.unsaved === "1");
 
   function summary() {
     const over = document.querySelectorAll("article.post.over").length;
