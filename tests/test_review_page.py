@@ -133,6 +133,9 @@ def test_edit_past_the_limit_is_refused_then_fixed_saved_approved_and_posted(tmp
             page.wait_for_selector(".notice.ok")
             assert page.locator(".notice.ok").inner_text().startswith("Stored")
             assert page.locator("#state").inner_text().lower() == "drafted"
+            page.click("#hold-button")
+            page.wait_for_selector("text=Held: bot run does not post it until it is released or approved.")
+            assert page.locator("#state").inner_text().lower() == "held"
             page.click("#approve-button")
             page.wait_for_selector("text=Approved: bot run posts it at its next check.")
             assert page.locator("#state").inner_text().lower() == "approved"
