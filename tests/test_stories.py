@@ -88,12 +88,13 @@ A second paragraph of the same section, with a [source](https://example.org/sour
 {prose}
 """, title="On plateaus")
     assert issue.kind == "essay"
+    # Two headed sections: the prose before them introduces them and is no story of its own.
     assert [(s.section, s.headline) for s in issue.stories] == [
-        ("", "An opening lede that sets up the essay and its argument in a few sentences of prose."),
         ("Why models plateau", "Why models plateau"),
         ("What comes next", "What comes next"),
     ]
-    assert issue.stories[1].main_link == "https://example.org/source"
+    assert issue.stories[0].main_link == "https://example.org/source"
+    assert issue.stories[0].text.endswith("with a source.")
 
 
 def test_a_section_of_one_paragraph_stories_flagged_with_emoji_and_tags(tmp_path):

@@ -25,6 +25,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
 MAX_HEADLINE = 200
 _BARE_URL = re.compile(r"\s*<?https?://\S+>?")
 _ROUNDUP_SHARE = 0.6  # of paragraphs carrying their own link: a section of one-paragraph stories
+_PROSE = 200  # characters: a paragraph this long that opens no story is prose
 
 
 @dataclass
@@ -42,11 +43,87 @@ class _Draft:
 def cut_stories(blocks: list[Block]) -> tuple[list[Section], str]:
     """The sections of stories, numbered in reading order, and the issue's kind."""
     groups = _groups(blocks)
+    essay = is_essay(blocks)
+    drafts = _essay(groups) if essay else _roundup(groups)
+    sections: list[Section] = []
+    drafts = [d for d in drafts if d.headline or any(d.paras) or d.embeds]
+    for number, draft in enumerate(drafts, 1):
+        story = _story(number, draft)
+        if sections and sections[-1].title == draft.section:
+            sections[-1] = Section(draft.section, (*sections[-1].stories, story))
+        else:
+            sections.append(Section(draft.section, (story,)))
+    return sections, "essay" if essay else "roundup"
+
+
+def is_essay(blocks: list[Block]) -> bool:
+    """Prose with few story starters (list items, bold lead-ins, flags): an essay, which reads
+    as its sections; a roundup is mostly starters."""
+    paras = [b for b in blocks if isinstance(b, Para)]
+    # A starter that carries a link or a flag is a story; a bulleted list of questions or
+    # fragments inside prose is part of the argument.
+    starters = sum(1 for p in paras if is_starter(p) and (_flagged(p) or any(link.url.startswith("http") for link in p.links)))
+    prose = sum(1 for p in paras if not is_starter(p) and len(p.text) > _PROSE)
+    return prose >= 2 and starters < prose
+
+
+def _flagged(para: Para) -> bool:
+    marker, tag, _ = rules.split_item(para.text)
+    return bool(marker or tag)
+
+
+def _essay(groups: list[tuple[Heading | None, list[Block]]]) -> list[_Draft]:
+    """A story per section: the lede before the first heading, then each heading with all
+    that follows it (its lists included) up to the next heading."""
+    drafts: list[_Draft] = []
+    parent, parent_level = "", 0
+    # With two or more headed sections, the prose before the first heading introduces them.
+    sections = sum(1 for h, body in groups if h is not None and any(isinstance(b, Para) for b in body))
+    for heading, body in groups:
+        if heading is not None and heading.level <= parent_level:
+            parent, parent_level = "", 0
+        if heading is not None and not any(isinstance(b, (Para, EmbedBlock)) for b in body):
+            parent, parent_level = rules.clean_heading(heading.text), heading.level
+            continue
+        if heading is None and sections >= 2:
+            continue
+        if heading is None:
+            paras = [b for b in body if isinstance(b, Para)]
+            if not paras:
+                continue
+            lede = _para_draft("", paras[0])
+            if lede is None:
+                continue
+            lede.attaches = True
+            for block in body[body.index(paras[0]) + 1 :]:
+                if isinstance(block, Para):
+                    _add(lede, block, headline=False)
+                elif isinstance(block, EmbedBlock):
+                    lede.embeds.append(block.embed)
+            drafts.append(lede)
+            continue
+        title = rules.clean_heading(heading.text)
+        drafts.append(_section_story(parent or title, heading, body))
+    return drafts
+
+
+def _section_story(section: str, heading: Heading, body: list[Block]) -> _Draft:
+    marker, tag, text = rules.split_item(rules.squash(heading.text))
+    draft = _Draft(section=section, headline=text.strip().rstrip(":").strip(), marker=marker, tag=tag)
+    draft.placed.extend(Placed(link, heading.text, headline=True) for link in heading.links)
+    for block in body:
+        if isinstance(block, Para):
+            _add(draft, block, headline=False)
+        elif isinstance(block, EmbedBlock):
+            draft.embeds.append(dataclasses.replace(block.embed, section=section))
+    return draft
+
+
+def _roundup(groups: list[tuple[Heading | None, list[Block]]]) -> list[_Draft]:
     drafts: list[_Draft] = []
     parent = ""  # the title of a heading with nothing but sub-headings under it
     parent_level = 0
-    essay = True
-    intro: list[_Draft] = []
+    headed = any(h for h, _ in groups)
     for heading, body in groups:
         paras = [b for b in body if isinstance(b, Para)]
         if heading is not None and heading.level <= parent_level:
@@ -55,34 +132,11 @@ def cut_stories(blocks: list[Block]) -> tuple[list[Section], str]:
             parent, parent_level = rules.clean_heading(heading.text), heading.level
             continue
         title = rules.clean_heading(heading.text) if heading else ""
-        listed = _is_container(body)
-        single = heading is not None and _is_single(body)
-        if listed or single or (heading is None and not any(h for h, _ in groups if h)):
-            essay = essay and not listed
+        if _is_container(body) or (heading is not None and _is_single(body)) or not headed:
             drafts.extend(_container(parent or title, body))
-        elif heading is None:
-            intro = _container("", body)  # prose before the first heading: an essay's lede
-        else:
+        elif heading is not None:  # prose before the first heading introduces a roundup: no story
             drafts.extend(_heading_story(parent or title, heading, body))
-    is_essay = essay and bool(drafts)
-    if is_essay and intro:  # a roundup's intro introduces its stories; an essay's lede is its first part
-        lede = intro[0]
-        for more in intro[1:]:
-            lede.paras.extend(more.paras)
-            lede.placed.extend(more.placed)
-            lede.embeds.extend(more.embeds)
-        drafts = [lede, *drafts]
-    sections: list[Section] = []
-    number = 0
-    drafts = [d for d in drafts if d.headline or any(d.paras) or d.embeds]
-    for draft in drafts:
-        number += 1
-        story = _story(number, draft)
-        if sections and sections[-1].title == draft.section:
-            sections[-1] = Section(draft.section, (*sections[-1].stories, story))
-        else:
-            sections.append(Section(draft.section, (story,)))
-    return sections, "essay" if is_essay else "roundup"
+    return drafts
 
 
 def _groups(blocks: list[Block]) -> list[tuple[Heading | None, list[Block]]]:
@@ -138,6 +192,9 @@ def _container(section: str, body: list[Block]) -> list[_Draft]:
     for position, block in enumerate(body):
         if isinstance(block, Para) and _introduces_list(block, body[position + 1 : position + 2]):
             current = None  # "Books:" before a list names the list; it is no story
+            continue
+        if isinstance(block, Para) and block.quiet and not block.list_item:
+            current = None  # an italic note on the section ("New releases... please upgrade")
             continue
         if isinstance(block, Break):
             current = None
