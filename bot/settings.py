@@ -31,6 +31,11 @@ SECRET_VARS = (
     "BLUESKY_APP_PASSWORD",
     "REDDIT_CLIENT_SECRET",
     "REDDIT_PASSWORD",
+    # Apprise URLs for review notices carry tokens and passwords (comma-separated); each URL
+    # and its secret parts are scrubbed too (secret_values).
+    "BOT_NOTIFY_URLS",
+    # Required by bot serve when it listens beyond loopback.
+    "BOT_SERVE_TOKEN",
 )
 
 # name -> (environment variable or None, path in bot.toml, default)
@@ -49,6 +54,10 @@ _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any]] = {
     "review_delay": (None, ("post", "review_delay"), "30m"),
     "poll_interval": (None, ("run", "poll_interval"), "10m"),
     "post_check_interval": (None, ("run", "post_check_interval"), "1m"),
+    "require_approval": (None, ("run", "require_approval"), False),
+    "serve_host": (None, ("serve", "host"), "127.0.0.1"),
+    "serve_port": (None, ("serve", "port"), 8731),
+    "serve_public_url": (None, ("serve", "public_url"), None),
     "x_api_base_url": ("X_API_BASE_URL", ("endpoints", "x_api_base_url"), "https://api.x.com"),
     "reddit_base_url": ("REDDIT_BASE_URL", ("endpoints", "reddit_base_url"), None),
     "bluesky_pds_url": ("BLUESKY_PDS_URL", ("endpoints", "bluesky_pds_url"), "https://bsky.social"),
@@ -120,7 +129,12 @@ class Settings:
 
     def secret_values(self) -> list[str]:
         """Every secret value that is set, for scrubbing output and logs."""
-        return [self.env[v] for v in SECRET_VARS if self.env.get(v, "").strip()]
+        values = [self.env[v] for v in SECRET_VARS if self.env.get(v, "").strip()]
+        if self.env.get("BOT_NOTIFY_URLS", "").strip():
+            from bot.notices.urls import secret_parts
+
+            values.extend(secret_parts(self.env["BOT_NOTIFY_URLS"]))
+        return values
 
     def source(self, name: str) -> Source:
         for src in self.sources:
@@ -215,8 +229,13 @@ def _normalise(values: dict[str, Any]) -> None:
         values["highlights"] = int(values["highlights"])
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid number in settings: {exc}") from None
-    if isinstance(values["numbering"], str):
-        values["numbering"] = values["numbering"].lower() in ("1", "true", "yes", "on")
+    for flag in ("numbering", "require_approval"):
+        if isinstance(values[flag], str):
+            values[flag] = values[flag].lower() in ("1", "true", "yes", "on")
+    try:
+        values["serve_port"] = int(values["serve_port"])
+    except (TypeError, ValueError):
+        raise ConfigError(f"serve.port must be a number, not {values['serve_port']!r}") from None
     parse_duration(values["review_delay"], name="post.review_delay")
     parse_duration(values["poll_interval"], name="run.poll_interval")
     parse_duration(values["post_check_interval"], name="run.post_check_interval")
