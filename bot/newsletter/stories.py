@@ -213,7 +213,19 @@ def _container(section: str, body: list[Block]) -> list[_Draft]:
             current = _para_draft(section, block)
             if current is not None:
                 drafts.append(current)
+                if block.list_item and _solo(body, position):
+                    current.attaches = True  # "<ul><li>title</li></ul><p>what it is</p>": one story
     return drafts
+
+
+def _solo(body: list[Block], position: int) -> bool:
+    """A list of one item, with a plain paragraph after it: the item's own commentary."""
+
+    def item(at: int) -> bool:
+        return 0 <= at < len(body) and isinstance(body[at], Para) and body[at].list_item  # type: ignore[union-attr]
+
+    nxt = body[position + 1] if position + 1 < len(body) else None
+    return not item(position - 1) and not item(position + 1) and isinstance(nxt, Para) and not is_starter(nxt)
 
 
 def _introduces_list(para: Para, following: list[Block]) -> bool:
