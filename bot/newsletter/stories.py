@@ -219,13 +219,16 @@ def _container(section: str, body: list[Block]) -> list[_Draft]:
 
 
 def _solo(body: list[Block], position: int) -> bool:
-    """A list of one item, with a plain paragraph after it: the item's own commentary."""
+    """A list of one item that is only a title, with a plain paragraph after it: the
+    paragraph is the item's own commentary."""
 
     def item(at: int) -> bool:
         return 0 <= at < len(body) and isinstance(body[at], Para) and body[at].list_item  # type: ignore[union-attr]
 
     nxt = body[position + 1] if position + 1 < len(body) else None
-    return not item(position - 1) and not item(position + 1) and isinstance(nxt, Para) and not is_starter(nxt)
+    here = body[position]
+    titled = isinstance(here, Para) and len(here.text.split()) <= 12 and not here.text.rstrip().endswith((".", "!", "?"))
+    return titled and not item(position - 1) and not item(position + 1) and isinstance(nxt, Para) and not is_starter(nxt)
 
 
 def _introduces_list(para: Para, following: list[Block]) -> bool:
