@@ -89,6 +89,13 @@ def positive_count(value: Any, from_env: bool = False) -> int:
     return number
 
 
+def port(value: Any, from_env: bool = False) -> int:
+    number = _number(value, from_env, int)
+    if not isinstance(number, int) or not 1 <= number <= 65535:
+        raise Wrong("a port number (1 to 65535)")
+    return number
+
+
 def boolean(value: Any, from_env: bool = False) -> bool:
     if isinstance(value, bool):
         return value

@@ -33,6 +33,11 @@ SECRET_VARS = (
     "BLUESKY_APP_PASSWORD",
     "REDDIT_CLIENT_SECRET",
     "REDDIT_PASSWORD",
+    # Apprise URLs for review notices carry tokens and passwords (comma-separated); each URL
+    # and its secret parts are scrubbed too (secret_values).
+    "BOT_NOTIFY_URLS",
+    # Required by bot serve when it listens beyond loopback.
+    "BOT_SERVE_TOKEN",
 )
 
 # name -> (environment variable or None, path in bot.toml, default, type check)
@@ -53,6 +58,10 @@ _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any, types.Check]] = {
     "post_check_interval": (
         None, ("run", "post_check_interval"), "1m", types.duration(positive=True)
     ),
+    "require_approval": (None, ("run", "require_approval"), False, types.boolean),
+    "serve_host": (None, ("serve", "host"), "127.0.0.1", types.text),
+    "serve_port": (None, ("serve", "port"), 8731, types.port),
+    "serve_public_url": (None, ("serve", "public_url"), None, types.optional(types.web_url)),
     "x_api_base_url": (
         "X_API_BASE_URL", ("endpoints", "x_api_base_url"), "https://api.x.com", types.web_url
     ),
@@ -165,6 +174,12 @@ def secret_values(env: Mapping[str, str]) -> list[str]:
         value = env.get(variable, "")
         if isinstance(value, str) and value.strip():
             forms |= secret_forms(value)
+    notify = env.get("BOT_NOTIFY_URLS", "")
+    if isinstance(notify, str) and notify.strip():  # each Apprise URL's tokens and passwords
+        from bot.notices.urls import secret_parts
+
+        for part in secret_parts(notify):
+            forms |= secret_forms(part)
     client_id, client_secret = env.get("REDDIT_CLIENT_ID", ""), env.get("REDDIT_CLIENT_SECRET", "")
     if isinstance(client_secret, str) and client_secret.strip():
         pair = f"{str(client_id).strip()}:{client_secret.strip()}".encode("utf-8", "replace")

@@ -58,7 +58,8 @@ def test_2020_sections(issue_2020):
     assert [s.headline for s in issue_2020.stories] == [s.title for s in issue_2020.sections]
     what = next(s for s in issue_2020.stories if s.headline == "What is it")
     assert what.text.startswith("What is it: ")
-    assert what.main_link == "https://twitter.com/sharifshameem/status/1283322990625607681"
+    # An essay's section is about the essay: it carries none of the links in its prose.
+    assert (what.main_link, what.why_link) == (None, "an essay's section: no link of its own")
     last = issue_2020.stories[-1]
     assert last.text.endswith("A hair cut robot on Youtube.")
 
@@ -96,8 +97,7 @@ def test_2020_links_escapes_and_emphasis(issue_2020):
         "mean?) amounts to over $12million for training costs alone [Source]."
     )
     assert [link.text for link in nerd.links] == ["peta", "flop/s", "Source", "here"]
-    # "More" is the author's label for the section's link.
-    assert why.why_link == "labelled 'More'"
+    assert why.main_link is None
     # Wikipedia's text-fragment URL has an unbalanced "(": the link still ends at its ")".
     assert nerd.links[0].url == (
         "https://en.wikipedia.org/wiki/Peta-#:~:text=Peta%20(%2F%CB%88p%C9%9Bt,"
@@ -121,8 +121,8 @@ def test_2023_sections_quotes_footnotes(issue_2023):
     assert not any("Our evaluations suggest RLHF" in t for t in texts)  # a block quote
     assert not any("Claude, as of a few months ago" in t for t in texts)  # a footnote
     assert "inference cost usually scales linearly with context length. " in first.text  # anchor "1" gone
-    assert first.main_link == "https://cdn.openai.com/papers/gpt-4.pdf"  # "[The technical report can be found here]"
-    assert first.why_link == "labelled 'here'" and first.tag is None
+    assert first.links[0].url == "https://cdn.openai.com/papers/gpt-4.pdf"  # "[The technical report can be found here]"
+    assert first.main_link is None and first.tag is None  # an essay's section links the essay
 
 
 def test_2023_two_tweets_on_their_list_item(issue_2023):

@@ -62,3 +62,16 @@ def write_output(path: str, text: str) -> None:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise BotError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def draft_note(issue: Any, planned: Any) -> str:
+    """What bot preview and bot post say when they use the author's stored draft."""
+    which = f"#{issue.number}" if issue.number is not None else issue.key
+    return (f"using the stored draft of issue {which} (saved {planned.draft_saved_at}; "
+            f"bot draft --edit changes it, bot draft --discard {which.lstrip('#')} drops it)")
+
+
+def existing_db(app: Any) -> Any:
+    """The database if its file exists, else None: previewing a file creates no database."""
+    path = app.settings.db_path
+    return app.db if str(path) == ":memory:" or path.exists() else None

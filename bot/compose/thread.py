@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.compose import links
-from bot.compose.length import RULES, Rules, grapheme_length, utf8_length, x_length, x_urls
+from bot.compose.length import RULES, Rules
+from bot.compose.measure import make_post
 from bot.compose.model import Card, Post, Thread
 from bot.compose.split import number_suffix, widest_suffix, words
 from bot.errors import ComposeError
@@ -297,28 +297,8 @@ def _card(issue: Issue, link: str | None) -> Card | None:
 
 
 def _post(rules: Rules, raw: str, *, draft: _Draft, position: int, card: Card | None) -> Post:
-    if not rules.fits(raw):
-        where = f"post {position}" + (
-            f" (item {draft.item_index})" if draft.item_index is not None else ""
-        )
-        raise ComposeError(
-            f"{where} cannot fit in {rules.describe_limit()}: it measures {rules.describe(raw)}"
-        )
-    common = {"limit": rules.limit, "role": draft.role, "item_index": draft.item_index}
-    if rules.platform == "x":
-        return Post(
-            text=raw, length=x_length(raw), links=x_urls(raw), byte_length=utf8_length(raw), **common
-        )
-    shown = links.render(raw)
-    return Post(
-        text=shown.text,
-        length=grapheme_length(shown.text),
-        links=shown.links,
-        facets=shown.facets,
-        card=card,
-        byte_length=utf8_length(shown.text),
-        **common,
-    )
+    where = f"post {position}" + (f" (item {draft.item_index})" if draft.item_index is not None else "")
+    return make_post(rules, raw, role=draft.role, item_index=draft.item_index, card=card, where=where)
 
 
 def _clean(text: str) -> str:

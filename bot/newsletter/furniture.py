@@ -64,7 +64,8 @@ _ASK = re.compile(
     r"|\bcontribute to (?:this|the|our)\b|\bopen (?:a|an) (?:pr|pull request|issue)\b|\bsend (?:us|me) a (?:pr|pull request)\b"
     r"|\bif you (?:find|spot|notice|see) (?:any )?(?:errors?|mistakes?|typos?)\b|\bwould not be possible without\b"
     r"|^\W*(?:or )?follow (?:us |me )?on\b|\bsubmit (?:a|your) (?:link|story|item|news|tip)s?\b"
-    r"|\bsend (?:us|me) (?:a |your )?(?:links?|tips?|stories|news)\b|\bkeep sending (?:me|us)\b",
+    r"|\bsend (?:us|me) (?:a |your )?(?:links?|tips?|stories|news)\b|\bkeep sending (?:me|us)\b"
+    r"|\blisten (?:on|in) (?:apple podcasts|spotify|youtube|overcast|pocket casts)\b|\bwherever you get your podcasts\b",
     _I,
 )
 # A heading over the newsletter's own asks: its whole section goes.
@@ -240,7 +241,11 @@ def _is_byline(para: Para) -> bool:
 
 
 def _is_footnotes(text: str) -> bool:
-    return text.strip().lower().rstrip(":") in ("footnotes", "notes", "references", "endnotes")
+    """Footnotes, and an episode's show notes: chapters, timestamps, the transcript."""
+    return text.strip().lower().rstrip(":") in (
+        "footnotes", "notes", "references", "endnotes", "chapters", "timestamps", "transcript",
+        "show notes", "episode transcript", "full transcript",
+    )
 
 
 def _trim_intro(blocks: list[Block], removed: list[str]) -> list[Block]:

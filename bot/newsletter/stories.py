@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from bot.newsletter import items as rules
 from bot.newsletter.blocks import Block, Break, EmbedBlock, Heading, Para
 from bot.newsletter.furniture import strip_markers
+from bot.newsletter.linkkinds import is_content
 from bot.newsletter.mainlink import Placed, choose_main_link
 from bot.newsletter.model import Embed, Link, Section, Story
 
@@ -25,7 +26,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
 MAX_HEADLINE = 200
 _BARE_URL = re.compile(r"\s*<?https?://\S+>?")
 _ROUNDUP_SHARE = 0.6  # of paragraphs carrying their own link: a section of one-paragraph stories
-_PROSE = 200  # characters: a paragraph this long that opens no story is prose
+_PROSE = 120  # characters: a paragraph this long that opens no story is prose
 
 
 @dataclass
@@ -38,6 +39,7 @@ class _Draft:
     placed: list[Placed] = field(default_factory=list)
     embeds: list[Embed] = field(default_factory=list)
     attaches: bool = False  # later plain paragraphs are its commentary
+    essay: bool = False  # an essay's section: it is about the essay, not about one of its links
 
 
 def cut_stories(blocks: list[Block]) -> tuple[list[Section], str]:
@@ -62,9 +64,9 @@ def is_essay(blocks: list[Block]) -> bool:
     paras = [b for b in blocks if isinstance(b, Para)]
     # A starter that carries a link or a flag is a story; a bulleted list of questions or
     # fragments inside prose is part of the argument.
-    starters = sum(1 for p in paras if is_starter(p) and (_flagged(p) or any(link.url.startswith("http") for link in p.links)))
+    starters = sum(1 for p in paras if is_starter(p) and (_flagged(p) or any(is_content(link.url) for link in p.links)))
     prose = sum(1 for p in paras if not is_starter(p) and len(p.text) > _PROSE)
-    return prose >= 2 and starters < prose
+    return prose >= 1 and starters < prose
 
 
 def _flagged(para: Para) -> bool:
@@ -94,7 +96,7 @@ def _essay(groups: list[tuple[Heading | None, list[Block]]]) -> list[_Draft]:
             lede = _para_draft("", paras[0])
             if lede is None:
                 continue
-            lede.attaches = True
+            lede.attaches = lede.essay = True
             for block in body[body.index(paras[0]) + 1 :]:
                 if isinstance(block, Para):
                     _add(lede, block, headline=False)
@@ -109,7 +111,7 @@ def _essay(groups: list[tuple[Heading | None, list[Block]]]) -> list[_Draft]:
 
 def _section_story(section: str, heading: Heading, body: list[Block]) -> _Draft:
     marker, tag, text = rules.split_item(rules.squash(heading.text))
-    draft = _Draft(section=section, headline=text.strip().rstrip(":").strip(), marker=marker, tag=tag)
+    draft = _Draft(section=section, headline=text.strip().rstrip(":").strip(), marker=marker, tag=tag, essay=True)
     draft.placed.extend(Placed(link, heading.text, headline=True) for link in heading.links)
     for block in body:
         if isinstance(block, Para):
@@ -211,7 +213,22 @@ def _container(section: str, body: list[Block]) -> list[_Draft]:
             current = _para_draft(section, block)
             if current is not None:
                 drafts.append(current)
+                if block.list_item and _solo(body, position):
+                    current.attaches = True  # "<ul><li>title</li></ul><p>what it is</p>": one story
     return drafts
+
+
+def _solo(body: list[Block], position: int) -> bool:
+    """A list of one item that is only a title, with a plain paragraph after it: the
+    paragraph is the item's own commentary."""
+
+    def item(at: int) -> bool:
+        return 0 <= at < len(body) and isinstance(body[at], Para) and body[at].list_item  # type: ignore[union-attr]
+
+    nxt = body[position + 1] if position + 1 < len(body) else None
+    here = body[position]
+    titled = isinstance(here, Para) and len(here.text.split()) <= 12 and not here.text.rstrip().endswith((".", "!", "?"))
+    return titled and not item(position - 1) and not item(position + 1) and isinstance(nxt, Para) and not is_starter(nxt)
 
 
 def _introduces_list(para: Para, following: list[Block]) -> bool:
@@ -312,7 +329,16 @@ def _story(number: int, draft: _Draft) -> Story:
     if draft.headline and not body.startswith(draft.headline.rstrip("…")):
         joiner = " " if draft.headline[-1:] in ".!?:…" else ": "
         body = f"{draft.headline}{joiner}{body}" if body else draft.headline
-    main, why = choose_main_link(draft.placed, tag=draft.tag)
+    if draft.essay:  # only a link the author put on the section's heading speaks for it
+        own = [p for p in draft.placed if p.headline]
+        one_post = bool(draft.embeds) and all(t == draft.embeds[0].text or not t.strip() for t in draft.paras)
+        if not own and one_post:  # a section that is one embedded post: the post is its link
+            own = [p for p in draft.placed if p.link.url == draft.embeds[0].url]
+        main, why = choose_main_link(own, tag=None)
+        if main is None:
+            why = "an essay's section: no link of its own"
+    else:
+        main, why = choose_main_link(draft.placed, tag=draft.tag)
     links = tuple(p.link for p in draft.placed)
     return Story(
         number=number,
