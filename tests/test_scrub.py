@@ -101,3 +101,13 @@ def test_extra_fields_of_a_json_log_line_are_scrubbed(capsys):
         root.setLevel(saved[1])
     line = capsys.readouterr().err
     assert '"header": "Bearer ***"' in line and MARKER not in line
+
+
+def test_notice_url_secrets_are_scrubbed_in_every_form():
+    from bot.settings import secret_values
+
+    secret = f"{MARKER}-notify-5e5e"
+    forms = secret_values({"BOT_NOTIFY_URLS": f" mailtos://me:{secret}@mail.example.com "})
+    scrub = Scrub(forms)
+    for shown_as in (secret, f"mailtos://me:{secret}@mail.example.com", f"{secret}\r"):
+        assert MARKER not in scrub.scrub(f"sent with {shown_as} ok"), shown_as
