@@ -145,3 +145,24 @@ def test_mutated_substack_json(body):
 @given(body=st.lists(mutated_json(POST_JSON), min_size=1, max_size=3) | JSON_VALUE)
 def test_substack_json_lists_and_any_json(body):
     read_and_compose(dumps(body), ".json")
+
+
+# -- through the CLI, as a user runs it ----------------------------------------------------------
+@given(pieces=st.lists(st.sampled_from(HOSTILE) | st.text(max_size=20), min_size=1, max_size=8),
+       original=st.sampled_from(sorted(DOCUMENTS)), fmt=st.sampled_from(["text", "json", "html"]))
+def test_bot_preview_answers_a_post_or_one_error_line(pieces, original, fmt):
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    text, suffix = DOCUMENTS[original]
+    cut = len(text) // 2
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"issue{suffix}"
+        path.write_text(text[:cut] + "".join(pieces) + text[cut:], encoding="utf-8", errors="surrogatepass")
+        result = CliRunner().invoke(cli, ["--db", str(Path(tmp) / "p.db"), "preview", str(path),
+                                          "--format", fmt, "-o", "-"], env={"BOT_CONFIG": ""})
+    assert result.exit_code in (0, 1), result.output
+    if result.exit_code:
+        errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+        assert len(errors) == 1 and "unexpected" not in errors[0], result.output
