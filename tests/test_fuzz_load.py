@@ -21,6 +21,7 @@ from bot.errors import BotError
 from bot.harvest import load_file
 from bot.settings import load
 from tests.conftest import FIXTURES
+from tests.fakes.reddit_server import recorded_json
 from tests.support.fuzz import JSON_VALUE, dumps, mutated_json
 
 BODIES = {
@@ -32,6 +33,9 @@ BODIES = {
 }
 REAL = {platform: [json.loads((FIXTURES / name).read_text(encoding="utf-8")) for name in names]
         for platform, names in BODIES.items()}
+# praw's own recordings (tests/fixtures/recorded/praw): a Listing and a submission with comments
+REAL["reddit"] += [recorded_json("TestSubredditListings.test_new.json", "/r/askreddit/new"),
+                   recorded_json("TestSubmission.test_comments.json", "/comments/2gmzqe/")]
 PLATFORMS = sorted(BODIES)
 SETTINGS = load(None, environ={}, dotenv=None)
 COUNTS = ("like_count", "repost_count", "reply_count", "quote_count")
