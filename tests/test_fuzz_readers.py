@@ -123,6 +123,7 @@ def test_mutated_markdown_issue(text):
 
 @given(text=_mutated("html")[0])
 @example(text="<p>hello</p>" + "<div>" * 600 + "x" + "</div>" * 600)
+@example(text="<p>Hello world, a story here.</p><![ML4Sci x]><p>more</p>")
 def test_mutated_html_page(text):
     read_and_compose(text, ".html")
 

@@ -143,3 +143,20 @@ def test_regression_a_character_reference_past_unicode_in_a_feed(hostile_cli, tm
     result = hostile_cli("preview", str(path))
     assert result.exit_code == 1
     assert result.output == f"Error: malformed feed {path}: OverflowError in the feed parser\n"
+
+
+@pytest.mark.parametrize("name", ["page.html", "feed.xml"])
+def test_regression_markup_the_html_parser_rejects(hostile_cli, tmp_path, name):
+    """Found by tests/test_fuzz_readers.py (a mutated feed): a ``<![ML4Sci ...]>`` section made
+    Python's html.parser assert, which BeautifulSoup raises as ParserRejectedMarkup: an
+    'unexpected' line."""
+    path = tmp_path / name
+    body = "<p>Hello world, a story here.</p><![ML4Sci x]><p>more</p>"
+    if name.endswith(".xml"):
+        feed = FEED.split("<item>")[0] + "<item><title>T</title><link>https://e.example/p</link>"
+        body = feed + f"<description><![CDATA[{body}]]></description></item></channel></rss>"
+    path.write_text(body, encoding="utf-8")
+    result = hostile_cli("preview", str(path))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path} cannot be read as ")
+    assert result.output.endswith(": the HTML parser rejected its markup (a broken <![...]> section?)\n")

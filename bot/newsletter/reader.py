@@ -162,6 +162,11 @@ def _parse(loaded: _Loaded) -> tuple[str, str, list[Issue]]:
         title, issues = _read_kind(kind, decoded.text, loaded)
     except RecursionError:  # HTML or JSON nested hundreds deep: one mechanism for every reader
         raise InputError(f"{loaded.source} is nested too deeply to read (as {kind})") from None
+    except Exception as exc:
+        if type(exc).__name__ != "ParserRejectedMarkup":  # BeautifulSoup's, for html.parser's
+            raise  # assertions on broken markup (<![ML4Sci ...]>); anything else is a bug
+        raise InputError(f"{loaded.source} cannot be read as {kind}: the HTML parser rejected "
+                         "its markup (a broken <![...]> section?)") from None
     issues = [_web_links_only(issue) for issue in issues]
     if kind != "feed" and not any(issue.stories for issue in issues):
         raise InputError(f"no newsletter stories found in {loaded.source} (read as {kind})")
