@@ -15,23 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot import platforms as registry
 from bot.errors import ConfigError, MissingCredential
 from bot.timeutil import parse_duration
 
-PLATFORMS = ("x", "bluesky", "reddit")
-POST_PLATFORMS = ("x", "bluesky")
+PLATFORMS = registry.ids(harvesting=True)
+POST_PLATFORMS = registry.ids(posting=True)
 
 #: Every secret the bot reads, so logs and output can be scrubbed of their values.
-SECRET_VARS = (
-    "X_BEARER_TOKEN",
-    "X_API_KEY",
-    "X_API_SECRET",
-    "X_ACCESS_TOKEN",
-    "X_ACCESS_TOKEN_SECRET",
-    "BLUESKY_APP_PASSWORD",
-    "REDDIT_CLIENT_SECRET",
-    "REDDIT_PASSWORD",
-)
+SECRET_VARS = registry.secret_variables()
 
 # name -> (environment variable or None, path in bot.toml, default)
 _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any]] = {
@@ -44,20 +36,16 @@ _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any]] = {
     "highlights": (None, ("compose", "highlights"), 5),
     "numbering": (None, ("compose", "numbering"), True),
     "langs": (None, ("compose", "langs"), ["en"]),
-    "platforms": ("BOT_PLATFORMS", ("post", "platforms"), ["x", "bluesky"]),
+    "platforms": ("BOT_PLATFORMS", ("post", "platforms"), list(registry.DEFAULT_PLATFORMS)),
     "review_delay": (None, ("post", "review_delay"), "30m"),
     "poll_interval": (None, ("run", "poll_interval"), "10m"),
     "post_check_interval": (None, ("run", "post_check_interval"), "1m"),
-    "x_api_base_url": ("X_API_BASE_URL", ("endpoints", "x_api_base_url"), "https://api.x.com"),
-    "reddit_base_url": ("REDDIT_BASE_URL", ("endpoints", "reddit_base_url"), None),
-    "bluesky_pds_url": ("BLUESKY_PDS_URL", ("endpoints", "bluesky_pds_url"), "https://bsky.social"),
-    "bluesky_appview_url": ("BLUESKY_APPVIEW_URL", ("endpoints", "bluesky_appview_url"), None),
-}
-
-_SOURCE_KINDS = {
-    "x": ("search", "account"),
-    "bluesky": ("search", "account", "feed", "list"),
-    "reddit": ("subreddit",),
+    # each platform's endpoints, from the registry
+    **{
+        name: (variable, ("endpoints", key), default)
+        for p in registry.registry()
+        for name, (variable, key, default) in p.endpoints.items()
+    },
 }
 
 
@@ -208,7 +196,9 @@ def _normalise(values: dict[str, Any]) -> None:
         values["platforms"] = [p.strip() for p in values["platforms"].split(",") if p.strip()]
     for platform in values["platforms"]:
         if platform not in POST_PLATFORMS:
-            raise ConfigError(f"unknown platform {platform!r} in post.platforms (use x, bluesky)")
+            raise ConfigError(
+                f"unknown platform {platform!r} in post.platforms (use {', '.join(POST_PLATFORMS)})"
+            )
     try:
         values["http_timeout"] = float(values["http_timeout"])
         values["highlights"] = int(values["highlights"])
@@ -231,15 +221,15 @@ def _sources(entries: Any) -> tuple[Source, ...]:
         if not name:
             raise ConfigError(f"{where} in bot.toml has no name")
         platform = entry.get("platform")
-        if platform not in _SOURCE_KINDS:
-            raise ConfigError(
-                f"source {name!r}: unknown platform {platform!r} (use x, bluesky or reddit)"
-            )
-        kinds = [k for k in _SOURCE_KINDS[platform] if entry.get(k)]
-        if len(kinds) != 1 and not (platform == "reddit" and "subreddit" in kinds):
-            wanted = " or ".join(_SOURCE_KINDS[platform])
+        if platform not in PLATFORMS:
+            known = ", ".join(PLATFORMS[:-1]) + f" or {PLATFORMS[-1]}"
+            raise ConfigError(f"source {name!r}: unknown platform {platform!r} (use {known})")
+        source_kinds = registry.get(platform).source_kinds
+        kinds = [k for k in source_kinds if entry.get(k)]
+        if len(kinds) != 1:
+            wanted = " or ".join(source_kinds)
             raise ConfigError(f"source {name!r}: give exactly one of {wanted}")
-        kind = kinds[0] if platform != "reddit" else "subreddit"
+        kind = kinds[0]
         options = {
             k: v for k, v in entry.items() if k not in ("name", "platform", "interval", kind)
         }

@@ -9,17 +9,16 @@ Three queries for the whole window, not three per thread.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from sqlite_utils import Database
 
+from bot import platforms
 from bot.digest.model import Thread
 from bot.timeutil import iso, parse_iso
 
-_SUBREDDIT = re.compile(r"/r/([^/]+)/comments/", re.IGNORECASE)
 
 _WINDOW = """
 SELECT t.* FROM threads t JOIN posts root ON root.id = t.root_post_id
@@ -78,7 +77,7 @@ def _thread(row: dict[str, Any], posts: list[dict[str, Any]], domains: dict[str,
         replies=tuple(p["text"] or "" for p in others),
         domains=tuple(sorted({d for p in mine for d in domains.get(p["id"], ())})),
         engagement=float(engagement),
-        community=_subreddit(url) if row["platform"] == "reddit" else None,
+        community=_community(row["platform"], url),
         points=root["like_count"] or 0,
         comments=root["reply_count"] or len(others),
     )
@@ -88,6 +87,7 @@ def _first_line(text: str | None) -> str:
     return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
 
 
-def _subreddit(url: str | None) -> str | None:
-    match = _SUBREDDIT.search(url or "")
-    return match.group(1) if match else None
+def _community(platform: str, url: str | None) -> str | None:
+    """Where the thread was posted within its platform (a subreddit), if it has such places."""
+    community = platforms.get(platform).community
+    return community(url) if community else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-PLATFORM_NAMES = {"x": "X", "bluesky": "Bluesky", "reddit": "Reddit"}
 
 
 @dataclass(frozen=True)

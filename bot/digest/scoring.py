@@ -24,7 +24,8 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from bot.digest.model import PLATFORM_NAMES, Score, Thread
+from bot import platforms
+from bot.digest.model import Score, Thread
 from bot.digest.options import DigestOptions, handle_key
 from collectors.urls import STRONG_DOMAINS
 
@@ -103,7 +104,7 @@ def _engagement(threads: Sequence[Thread], *, now: dt.datetime) -> dict[str, tup
     out: dict[str, tuple[float, str]] = {}
     for platform, rates in by_platform.items():
         values = sorted(rate for rate, _ in rates)
-        name = PLATFORM_NAMES.get(platform, platform)
+        name = platforms.name(platform)
         for rate, thread_id in rates:
             below = bisect_left(values, rate)
             ties = bisect_right(values, rate) - below - 1

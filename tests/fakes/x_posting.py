@@ -355,7 +355,7 @@ class XPostingServer(XServer):
 
 def shorten(text: str, *, salt: str) -> tuple[str, list[dict[str, Any]]]:
     """``text`` as X stores it: each URL twitter-text finds becomes a t.co link."""
-    from bot.compose.twitter_text_loader import load_twitter_text
+    from bot.platforms.x.twitter_text_loader import load_twitter_text
 
     load_twitter_text()
     from twitter_text import extract_urls_with_indices

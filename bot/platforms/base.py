@@ -1,0 +1,134 @@
+"""Provide :class:`Platform`: everything the bot knows about one network, in one frozen record.
+
+A platform package (``bot/platforms/<id>/``) builds one record; :mod:`bot.platforms` lists the
+packages. Nothing outside a platform's own modules names a platform: it asks the registry.
+Factories import their SDKs only when called, so reading the registry costs no SDK import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from bot.compose.model import Post
+    from bot.publish.outbox import OutboxPost
+    from bot.settings import Settings
+    from bot.timeutil import Clock
+    from collectors.base import Collector, Rows
+
+
+class LengthRules(Protocol):
+    """One platform's length limit, measured on our raw text as the platform will count it."""
+
+    platform: str
+    limit: int
+    unit: str
+    #: the short unit shown beside a post's length in previews ("weighted", "graphemes")
+    short_unit: str
+
+    def measure(self, text: str) -> int: ...
+
+    def fits(self, text: str) -> bool: ...
+
+    @property
+    def capacity(self) -> tuple[int, ...]: ...
+
+    def cost(self, piece: str) -> tuple[int, ...]: ...
+
+    def describe_limit(self) -> str: ...
+
+    def describe(self, text: str) -> str: ...
+
+    def make_post(self, raw: str, *, role: str, item_index: int | None, card: Any) -> Post:
+        """The post exactly as it will be sent (links shortened, facets made, as the platform needs)."""
+        ...
+
+    def warnings(self, posts: Sequence[Post]) -> list[str]:
+        """What the author should know about a composed thread on this platform."""
+        ...
+
+    def post_fields(self, post: Post) -> dict[str, Any]:
+        """The platform's own fields in ``bot preview --format json`` (bytes, facets, card)."""
+        ...
+
+    def measure_line(self, post: Post) -> str:
+        """``12/280`` and whatever else this platform counts, for the text preview."""
+        ...
+
+    def html_measure(self, post: Post) -> str:
+        """The same for the HTML preview's cards."""
+        ...
+
+    def link_lines(self, post: Post) -> list[str]:
+        """The ``↳`` lines under a post in the text preview."""
+        ...
+
+    def link_spans(self, post: Post) -> list[tuple[int, int, str]]:
+        """``(start, end, href)`` character spans of the post's links, in order."""
+        ...
+
+
+class Publisher(Protocol):
+    """What the posting service needs: bring one recorded thread to ``sent``."""
+
+    platform: str
+
+    @property
+    def account(self) -> str: ...
+
+    @property
+    def requests(self) -> int: ...
+
+    def publish(self, posts: list[OutboxPost], *, renew: Any = None) -> list[OutboxPost]: ...
+
+
+CollectorFactory = Callable[["Settings", "Database", Any], "Collector"]
+PublisherFactory = Callable[["Settings", "Database", "Clock"], Publisher]
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One network: its names, settings, sources, references and factories."""
+
+    id: str  #: as in bot.toml, the database's ``platform`` column and the CLI
+    name: str  #: for people: "X", "Bluesky"
+    id_prefix: str  #: qualifies harvested ids: ``x:146…``, ``bsky:at://…``
+    #: environment variables holding secrets (scrubbed from every output)
+    secrets: tuple[str, ...] = ()
+    #: settings field -> (environment variable, key under [endpoints], default)
+    endpoints: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
+    #: the source kinds a ``[[sources]]`` entry may give (exactly one of them)
+    source_kinds: tuple[str, ...] = ()
+    #: the digest's section heading ("On X", "From Reddit")
+    digest_heading: str = ""
+    #: threads have titles of their own (a Reddit submission), not a first line
+    titled: bool = False
+    #: the community a thread URL belongs to (a subreddit), shown in the digest
+    community: Callable[[str | None], str | None] | None = None
+    #: how the digest writes a community's name: "r/" + "MachineLearning"
+    community_prefix: str = ""
+    #: whether a thread URL or id is this platform's (``bot thread REF``)
+    recognise: Callable[[str], bool] = lambda ref: False
+    #: the qualified post ids a URL or URI stands for, read without the network
+    post_ids: Callable[[str, Callable[[str], str]], list[str]] = lambda ref, resolve_handle: []
+    collector: CollectorFactory | None = None
+    #: the pure body -> rows function (``bot harvest --load``), needing no credentials
+    transformer: Callable[[Settings], Callable[[Any], Rows]] | None = None
+    publisher: PublisherFactory | None = None
+    rules: Callable[[], LengthRules] | None = None
+    #: link cards belong to the thread's opening post (Bluesky makes them on the client)
+    link_card: bool = False
+    #: what ``bot thread`` accepts, for its error message
+    ref_help: str = ""
+
+    @property
+    def posts(self) -> bool:
+        return self.publisher is not None
+
+    @property
+    def harvests(self) -> bool:
+        return self.collector is not None
