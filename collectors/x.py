@@ -18,12 +18,15 @@ from typing import Any
 
 from collectors.base import Page, Rows
 from collectors.http import CollectorError, GuardedAdapter, guarded_session
-from collectors.ratelimit import Policy
+from collectors.ratelimit import Policy, RateHeaders
 from collectors.urls import link_rows
 
 PLATFORM = "x"
 DEFAULT_BASE_URL = "https://api.x.com"
 TWEEPY_HOST = "https://api.twitter.com"  # hard-coded in tweepy's Client.request()
+#: X's 15-minute window: what is left, and when it reopens in epoch seconds
+RATE_HEADERS = RateHeaders(remaining="x-rate-limit-remaining", reset="x-rate-limit-reset", form="epoch",
+                           slack=1.0)
 DEFAULT_LIMIT = 1000  # posts per run and source; the next run starts from the newest anyway
 
 EXPANSIONS = [
@@ -94,7 +97,7 @@ class XCollector:
         # wait_on_rate_limit stays False: it sleeps without bound; the adapter's policy decides.
         client = tweepy.Client(bearer_token=self._bearer_token, return_type=dict, wait_on_rate_limit=False)
         _, self.adapter = guarded_session(
-            platform=PLATFORM, policy=self.policy, timeout=self.timeout,
+            platform=PLATFORM, policy=self.policy, rate=RATE_HEADERS, timeout=self.timeout,
             prefixes=(TWEEPY_HOST,), session=client.session, base_url=self.base_url,
         )
         return client

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.timeutil import Clock
     from collectors.base import Collector, Rows
+    from collectors.ratelimit import RateHeaders
 
 
 class LengthRules(Protocol):
@@ -120,6 +121,8 @@ class Platform:
     transformer: Callable[[Settings], Callable[[Any], Rows]] | None = None
     publisher: PublisherFactory | None = None
     rules: Callable[[], LengthRules] | None = None
+    #: where its answers say how much of a rate-limit window is left and when it reopens
+    rate_headers: Callable[[], RateHeaders] | None = None
     #: link cards belong to the thread's opening post (Bluesky makes them on the client)
     link_card: bool = False
     #: what ``bot thread`` accepts, for its error message

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.timeutil import Clock
     from collectors.base import Collector
+    from collectors.ratelimit import RateHeaders
 
 _REF = re.compile(r"^(at://\S+|https?://(www\.)?bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+/?)$", re.IGNORECASE)
 
@@ -87,6 +88,12 @@ def _post_ids(ref: str, author_id: Callable[[str], str]) -> list[str]:
         return []
 
 
+def _rate_headers() -> RateHeaders:
+    from collectors.bluesky import RATE_HEADERS
+
+    return RATE_HEADERS
+
+
 PLATFORM = Platform(
     id="bluesky",
     name="Bluesky",
@@ -101,6 +108,7 @@ PLATFORM = Platform(
     recognise=lambda ref: bool(_REF.match(ref)),
     post_ids=_post_ids,
     collector=_collector,
+    rate_headers=_rate_headers,
     transformer=_transformer,
     publisher=_publisher,
     rules=_rules,

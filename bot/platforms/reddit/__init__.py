@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from bot.settings import Settings
     from collectors.base import Collector
+    from collectors.ratelimit import RateHeaders
 
 DEFAULT_AGENT = "python:ml4sci-bot:0.1 (harvest; set REDDIT_USER_AGENT)"
 _SUBREDDIT = re.compile(r"/r/([^/]+)/comments/", re.IGNORECASE)
@@ -54,6 +55,12 @@ def _subreddit(url: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def _rate_headers() -> RateHeaders:
+    from collectors.reddit import RATE_HEADERS
+
+    return RATE_HEADERS
+
+
 PLATFORM = Platform(
     id="reddit",
     name="Reddit",
@@ -68,6 +75,7 @@ PLATFORM = Platform(
     recognise=_recognise,
     post_ids=_post_ids,
     collector=_collector,
+    rate_headers=_rate_headers,
     transformer=_transformer,
     ref_help="a Reddit comments URL",
 )

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
     from bot.settings import Settings
     from bot.timeutil import Clock
-    from collectors.base import Collector, Rows
+    from collectors.base import Collector
+    from collectors.ratelimit import RateHeaders, Rows
 
 POST_SECRETS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 
@@ -65,6 +66,12 @@ def _post_ids(ref: str, author_id: Any) -> list[str]:
     return [f"x:{tweet}"] if tweet else []
 
 
+def _rate_headers() -> RateHeaders:
+    from collectors.x import RATE_HEADERS
+
+    return RATE_HEADERS
+
+
 PLATFORM = Platform(
     id="x",
     name="X",
@@ -76,6 +83,7 @@ PLATFORM = Platform(
     recognise=_recognise,
     post_ids=_post_ids,
     collector=_collector,
+    rate_headers=_rate_headers,
     transformer=_transformer,
     publisher=_publisher,
     rules=_rules,
