@@ -1,6 +1,6 @@
 # The two quickstart commands (see README):
 #   make preview   # the main job, offline: the sample issue's threads for X and Bluesky
-#   make test      # every test, with the local Bluesky network started for the integration tests
+#   make test      # mypy, then every test, with the local Bluesky network started for the integration tests
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin

@@ -64,7 +64,7 @@ def make_policy(settings: Settings, *, sleeper: Callable[[float], None] | None =
     from collectors.ratelimit import Policy
 
     table = settings.raw.get("harvest") or {}
-    bounds = {}
+    bounds: dict[str, Any] = {}
     for key in ("max_wait", "max_total_wait"):
         if key in table:
             bounds[key] = parse_duration(table[key], name=f"harvest.{key}").total_seconds()

@@ -130,9 +130,9 @@ def to_html(issue: Issue, threads: Mapping[str, Thread]) -> str:
             f"<h2>{esc(name)} · {len(thread.posts)} posts</h2>{''.join(cards)}</section>"
         )
     warnings = "".join(f"<li>{esc(w)}</li>" for w in _warnings(issue, threads))
-    number = f"#{issue.number} " if issue.number is not None else ""
+    label = f"#{issue.number} " if issue.number is not None else ""
     return _PAGE.format(
-        title=esc(f"Preview {number}{issue.title}"),
+        title=esc(f"Preview {label}{issue.title}"),
         heading=esc(issue.title),
         url=esc(issue.url or ""),
         warnings=f'<ul class="warnings">{warnings}</ul>' if warnings else "",

@@ -26,8 +26,10 @@ def resolve_issue(app: App, source: str | None, *, url: str | None = None) -> Is
     else:
         from bot.newsletter.store import latest_issue
 
-        issue = latest_issue(app.db)
-        if issue is None:
+        stored = latest_issue(app.db)
+        if stored is not None:
+            issue = stored
+        else:
             if not settings.feed_url:
                 raise InputError(
                     "no SOURCE given, no issue in the database and no feed configured "

@@ -8,6 +8,7 @@ restart, ``bot run --once`` from cron, and a long-running ``bot run`` all agree.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import time
@@ -140,6 +141,8 @@ class Runner:
         for row in due:
             issue = load_issue(self.db, row["issue_key"])
             try:
+                if issue is None:
+                    raise BotError(f"issue {row['issue_key']} is scheduled but no longer stored")
                 threads = plan_threads(issue, self.settings)
                 publishers = {p: self._publisher(p) for p in threads}
                 results = post_threads(self.db, issue, threads, publishers=publishers, clock=self.clock)
@@ -236,7 +239,7 @@ class Runner:
         for source in self.settings.sources:
             if self.harvest_due(source.name, source.interval):
                 results.append(self.run_job(f"harvest:{source.name}",
-                                            lambda name=source.name: self.harvest(name)))
+                                            functools.partial(self.harvest, source.name)))
         return results
 
 

@@ -68,14 +68,14 @@ class GuardedAdapter(HTTPAdapter):
         #: every HTTP exchange attempted, retries included
         self.requests = 0
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         request: requests.PreparedRequest,
         stream: bool = False,
         timeout: Any = None,
         verify: bool | str = True,
         cert: Any = None,
-        proxies: Mapping[str, str] | None = None,
+        proxies: Mapping[str, str] | None = None,  # as HTTPAdapter.send
     ) -> requests.Response:
         if self.base_url:
             request.url = rebase(request.url or "", self.base_url)

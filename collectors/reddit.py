@@ -79,7 +79,7 @@ class RedditCollector:
             platform=PLATFORM, policy=self.policy, rate=RATE_HEADERS, timeout=self.timeout,
             hide_headers=(RATE_HEADERS.remaining, "x-ratelimit-used", RATE_HEADERS.reset),
         )
-        urls = {"oauth_url": self.base_url, "reddit_url": self.base_url} if self.base_url else {}
+        urls: dict[str, Any] = {"oauth_url": self.base_url, "reddit_url": self.base_url} if self.base_url else {}
         client_id, client_secret = self._credentials
         return praw.Reddit(
             client_id=client_id,
@@ -193,7 +193,7 @@ class _Walk:
         if data.get("name") in self.seen:
             return True
         created = data.get("created_utc")
-        return is_number(created) and float(created) < float(self.newest or 0)
+        return created is not None and is_number(created) and float(created) < float(self.newest or 0)
 
     def state(self, done: bool) -> dict[str, Any]:
         if not self.incremental:

@@ -192,10 +192,10 @@ def save_page(
     with immediate(db):
         new = len(posts) - _count_existing(db, [p["id"] for p in posts])
         if posts:
-            db["posts"].upsert_all(posts, pk="id")
+            db.table("posts").upsert_all(posts, pk="id")
         authors = _unique(rows.authors, "id", AUTHOR_COLUMNS)
         if authors:
-            db["authors"].upsert_all(authors, pk="id")
+            db.table("authors").upsert_all(authors, pk="id")
         thread_ids = _touch_threads(db, posts, _unique(rows.threads, "id", THREAD_COLUMNS), now)
         links = _unique_links(rows.links)
         if links:
@@ -260,7 +260,7 @@ def finish_run(db: Database, run_id: int, *, now: str | None = None, **fields: A
         raise ValueError(f"unknown harvest_runs fields: {sorted(unknown)}")
     values = {"finished_at": now or utc_iso(time.time()), **fields}
     with immediate(db):
-        db["harvest_runs"].update(run_id, values)
+        db.table("harvest_runs").update(run_id, values)
 
 
 def _unique(rows: Iterable[dict[str, Any]], key: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -300,7 +300,7 @@ def _touch_threads(
             [(tid, platform, now, now) for tid, platform in platform_of.items()],
         )
     if threads:
-        db["threads"].upsert_all(threads, pk="id")
+        db.table("threads").upsert_all(threads, pk="id")
     return list(platform_of)
 
 

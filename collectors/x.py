@@ -263,7 +263,7 @@ def to_rows(raw: Any) -> Rows:
     if not isinstance(raw, dict):
         rows.skipped.append(f"x: body is a {type(raw).__name__}, not a JSON object")
         return rows
-    includes = raw.get("includes") if isinstance(raw.get("includes"), dict) else {}
+    includes: dict[str, Any] = raw["includes"] if isinstance(raw.get("includes"), dict) else {}
     users = {str(u["id"]): u for u in includes.get("users", []) if isinstance(u, dict) and u.get("id") is not None}
     data = raw.get("data")
     items = data if isinstance(data, list) else [data] if data is not None else []
@@ -335,7 +335,7 @@ def _tweet_rows(tweet: Any, users: dict[str, Any]) -> tuple[dict[str, Any], dict
             "id": post["thread_id"], "platform": PLATFORM, "root_post_id": post["id"],
             "author_id": post["author_id"], "title": _first_line(text), "url": url,
         }
-    return post, thread, link_rows(post["id"], _expanded_urls(tweet, tweet_id))
+    return post, thread, link_rows(f"x:{tweet_id}", _expanded_urls(tweet, tweet_id))
 
 
 def _author_row(user_id: str, user: dict[str, Any]) -> dict[str, Any]:

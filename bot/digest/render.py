@@ -48,7 +48,7 @@ def to_markdown(digest: Digest, *, explain: bool = False) -> str:
 def _md_entry(entry: Entry, *, explain: bool) -> list[str]:
     thread = entry.thread
     title = md(display_title(entry))
-    link = f"[{title}]({md_url(thread.url)})" if _web(thread.url) else title
+    link = f"[{title}]({md_url(thread.url or '')})" if _web(thread.url) else title
     if platforms.get(thread.platform).titled:
         line = f"- {link} ({md(_titled_facts(entry))})"
     else:
@@ -134,4 +134,4 @@ def _titled_facts(entry: Entry) -> str:
 
 def _web(url: str | None) -> bool:
     """Only http(s) links are made clickable: a stored URL is data, not trusted markup."""
-    return bool(url) and url.lower().startswith(("https://", "http://"))
+    return url is not None and url.lower().startswith(("https://", "http://"))

@@ -9,6 +9,7 @@ every lookup uses an index, so marking stays fast however much is harvested.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -41,7 +42,7 @@ def _post_ids(db: Database, ref: str) -> list[str]:
     from bot import platforms
 
     for platform in platforms.registry():
-        ids = platform.post_ids(ref, lambda handle, p=platform.id: _author_id(db, p, handle))
+        ids = platform.post_ids(ref, functools.partial(_author_id, db, platform.id))
         if ids:
             return ids
     return []
@@ -104,7 +105,8 @@ def auto_mark(db: Database, *, clock: Clock = utcnow) -> int:
     """Mark the harvested threads stored issues link to or embed; return how many marks are new."""
     before = _count(db)
     for row in db.query("SELECT key, number, data FROM issues ORDER BY key"):
-        threads = {resolve_thread(db, ref) for ref in _issue_refs(json.loads(row["data"]))} - {None}
+        found = (resolve_thread(db, ref) for ref in _issue_refs(json.loads(row["data"])))
+        threads = {thread for thread in found if thread is not None}
         if threads:
             issue = str(row["number"]) if row["number"] is not None else row["key"]
             _insert(db, sorted(threads), issue=issue, how="auto", clock=clock)

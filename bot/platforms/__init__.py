@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Callable
 
 from bot.errors import ConfigError
 from bot.platforms.base import LengthRules, Platform
@@ -64,8 +65,8 @@ def rules(platform: str) -> LengthRules:
 
 
 @functools.cache
-def _rules(platform: str, factory: object) -> LengthRules:
-    return factory()  # type: ignore[operator,no-any-return]
+def _rules(platform: str, factory: Callable[[], LengthRules]) -> LengthRules:
+    return factory()
 
 
 def recognise(ref: str) -> Platform | None:

@@ -25,11 +25,19 @@ if TYPE_CHECKING:
 class LengthRules(Protocol):
     """One platform's length limit, measured on our raw text as the platform will count it."""
 
-    platform: str
-    limit: int
-    unit: str
-    #: the short unit shown beside a post's length in previews ("weighted", "graphemes")
-    short_unit: str
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def limit(self) -> int: ...
+
+    @property
+    def unit(self) -> str: ...
+
+    @property
+    def short_unit(self) -> str:
+        """The short unit shown beside a post's length in previews ("weighted", "graphemes")."""
+        ...
 
     def measure(self, text: str) -> int: ...
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.timeutil import Clock
     from collectors.base import Collector
-    from collectors.ratelimit import RateHeaders, Rows
+    from collectors.ratelimit import RateHeaders
 
 POST_SECRETS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 

@@ -8,6 +8,7 @@ automatically: only reconciliation may decide that an attempt did not land.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
 import re
@@ -62,7 +63,7 @@ class XAdapter:
 
     platform = "x"
     name = "X"
-    idempotency_window = None  # X has no idempotency key: only reconciliation can tell
+    idempotency_window: dt.timedelta | None = None  # X has no idempotency key: only reconciliation can tell
 
     def __init__(
         self,
@@ -249,13 +250,13 @@ def _session(*, base_url: str, timeout: float) -> tuple[Any, Any]:
 
     class XSession(requests.Session):
         def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
-            request.url = rebase(request.url or "", base_url)
+            request.url = rebase(str(request.url or ""), base_url)
             return super().prepare_request(request)
 
     class PlainAdapter(HTTPAdapter):
         requests = 0
 
-        def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[override]
+        def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
             self.requests += 1
             return super().send(request, stream=stream, timeout=timeout or default_timeout,
                                 verify=verify, cert=cert, proxies=proxies)
