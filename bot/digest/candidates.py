@@ -16,7 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot import platforms
-from bot.digest.model import Thread
+from bot.digest.model import HarvestedThread
 from bot.timeutil import iso, parse_iso
 
 
@@ -28,7 +28,7 @@ WHERE t.last_post_at >= :since AND t.first_post_at <= :until {platforms}
 
 def load_threads(
     db: Database, *, since: dt.datetime, until: dt.datetime, platforms: Sequence[str] | None = None
-) -> list[Thread]:
+) -> list[HarvestedThread]:
     """Every candidate thread with a post in ``[since, until]``, by id."""
     params: dict[str, Any] = {"since": iso(since), "until": iso(until)}
     extra = ""
@@ -56,7 +56,7 @@ def load_threads(
     return [_thread(row, posts[row["id"]], domains) for row in threads]
 
 
-def _thread(row: dict[str, Any], posts: list[dict[str, Any]], domains: dict[str, set[str]]) -> Thread:
+def _thread(row: dict[str, Any], posts: list[dict[str, Any]], domains: dict[str, set[str]]) -> HarvestedThread:
     root = next(p for p in posts if p["id"] == row["root_post_id"])
     author = row["author_id"] or root["author_id"]
     mine = [p for p in posts if p["author_id"] == author]
@@ -65,7 +65,7 @@ def _thread(row: dict[str, Any], posts: list[dict[str, Any]], domains: dict[str,
         (p["like_count"] or 0) + 2 * (p["repost_count"] or 0) + (p["quote_count"] or 0) for p in posts
     ) + len(others)
     url = row["url"] or root["url"]
-    return Thread(
+    return HarvestedThread(
         id=row["id"],
         platform=row["platform"],
         url=url,

@@ -83,6 +83,22 @@ def post_threads(
     return results
 
 
+def report(results: list[PostResult]) -> list[str]:
+    """One line per platform: posted or incomplete, how many, requests, the thread's link."""
+    return [
+        f"{r.platform}: {'posted' if r.done else 'incomplete'} {_sent(r.posts)}/{len(r.posts)}"
+        f" ({r.sent_now} new, {r.requests} requests) {r.url or ''}".rstrip()
+        for r in results
+    ]
+
+
+def raise_unfinished(results: list[PostResult]) -> None:
+    """Raise :class:`PostingFailed` naming every platform whose thread is not fully posted."""
+    failed = [r for r in results if r.error or not r.done]
+    if failed:
+        raise PostingFailed("; ".join(f"{r.platform}: {r.error or 'not finished'}" for r in failed))
+
+
 def _sent(posts: list[OutboxPost]) -> int:
     return sum(1 for p in posts if p.state == "sent")
 
