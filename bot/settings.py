@@ -109,6 +109,16 @@ class Settings:
         """Every secret value that is set, for scrubbing output and logs."""
         return [self.env[v] for v in SECRET_VARS if self.env.get(v, "").strip()]
 
+    def platform_options(self, platform: str) -> dict[str, Any]:
+        """A platform's ``[<id>]`` table in bot.toml over the defaults its registry record gives."""
+        defaults = registry.get(platform).options
+        table = self.raw.get(platform) or {}
+        unknown = sorted(set(table) - set(defaults))
+        if unknown:
+            known = ", ".join(defaults) or "none"
+            raise ConfigError(f"unknown setting {platform}.{unknown[0]} in bot.toml (known: {known})")
+        return {**defaults, **table}
+
     def source(self, name: str) -> Source:
         for src in self.sources:
             if src.name == name:

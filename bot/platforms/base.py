@@ -135,6 +135,8 @@ class Platform:
     link_card: bool = False
     #: what ``bot thread`` accepts, for its error message
     ref_help: str = ""
+    #: the keys its own ``[<id>]`` table in bot.toml may hold, with their defaults
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def posts(self) -> bool:

@@ -83,6 +83,11 @@ class ChainAdapter(Protocol):
 
     def classify(self, exc: Exception) -> Verdict | None: ...
 
+    def prepare(self, posts: Sequence[OutboxPost]) -> None:
+        """Check what must hold before any of ``posts`` is sent (an instance's own limits);
+        raise a :class:`PublishError` to stop with nothing sent."""
+        ...
+
 
 class ReplyChainDriver:
     """Bring a recorded thread to ``sent`` through a :class:`ChainAdapter`, never twice."""
@@ -110,6 +115,9 @@ class ReplyChainDriver:
         if not posts:
             return []
         key = (posts[0].issue_key, posts[0].platform, posts[0].account)
+        unsent = [p for p in posts if p.state != "sent"]
+        if unsent:
+            self.adapter.prepare(unsent)
         parent: str | None = None
         for post in posts:
             if post.state == "sent":

@@ -13,6 +13,7 @@ import html
 import logging
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from bot.publish.driver import (
@@ -124,6 +125,9 @@ class XAdapter:
         return Sent(str(tweet_id), f"https://x.com/i/status/{tweet_id}")
 
     # -- the adapter interface -------------------------------------------------------------
+    def prepare(self, posts: Sequence[OutboxPost]) -> None:
+        """Nothing to check first: X's limits are the ones the posts were composed for."""
+
     def send(self, post: OutboxPost, parent: str | None) -> Sent:
         """Create one tweet; a POST is never retried here (only reconciliation may decide)."""
         response = self.client().create_tweet(text=post.text, in_reply_to_tweet_id=parent, user_auth=True)
