@@ -239,17 +239,15 @@ def _number(value: str | None) -> float | None:
 
 
 def _session(*, base_url: str, timeout: float) -> tuple[Any, Any]:
-    """A ``requests`` session for tweepy's public ``client.session``, and its adapter.
+    """A ``requests`` session for tweepy's public ``client.session``, and its plain adapter.
 
     The session moves tweepy's hard-coded ``https://api.twitter.com`` to ``base_url`` before
     the request is prepared, because OAuth 1.0a signs the URL: a signature over one host
-    sent to another is refused. The adapter sets a timeout, counts requests and does nothing
-    else: no retries (a POST that timed out may have been created, and only reconciliation
-    may decide that) and no waiting on 429s (they are reported).
+    sent to another is refused.
     """
     import requests
-    from requests.adapters import HTTPAdapter
 
+    from bot.publish.http import plain_session
     from collectors.http import rebase
 
     class XSession(requests.Session):
@@ -257,17 +255,4 @@ def _session(*, base_url: str, timeout: float) -> tuple[Any, Any]:
             request.url = rebase(str(request.url or ""), base_url)
             return super().prepare_request(request)
 
-    class PlainAdapter(HTTPAdapter):
-        requests = 0
-
-        def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-            self.requests += 1
-            return super().send(request, stream=stream, timeout=timeout or default_timeout,
-                                verify=verify, cert=cert, proxies=proxies)
-
-    default_timeout = timeout
-    session = XSession()
-    adapter = PlainAdapter(max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session, adapter
+    return plain_session(timeout=timeout, session=XSession())
