@@ -47,6 +47,15 @@ class RateHeaders:
                 return max(0.0, seconds)
         return None
 
+    def reset_at(self, headers: Mapping[str, str], *, now: float) -> float | None:
+        """When (epoch seconds) the window reopens, as the platform said: an absolute reset is
+        kept as it is, however far the local clock is from the platform's."""
+        found = self._reset(headers, now)
+        if found is not None and self.form != "seconds":
+            return found + now - self.slack
+        seconds = self.delay(headers, now=now)
+        return now + seconds if seconds is not None else None
+
     def used_up(self, headers: Mapping[str, str]) -> bool:
         remaining = _number(headers.get(self.remaining))
         return remaining is not None and remaining <= 0

@@ -69,3 +69,19 @@ def test_a_platform_table_in_bot_toml_takes_only_the_keys_its_record_declares(tm
     with pytest.raises(ConfigError, match=r"unknown setting x\.visibility in bot.toml \(known: none\)"):
         settings.platform_options("x")
     assert load(None, environ={}, dotenv=None).platform_options("x") == {}
+
+
+def test_rate_headers_read_each_form_of_reset():
+    from collectors.ratelimit import RateHeaders
+
+    now = 1_700_000_000.0
+    iso = RateHeaders("x-ratelimit-remaining", "x-ratelimit-reset", "iso")
+    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "2023-11-14T22:18:20.000Z"}
+    assert iso.used_up(headers) and iso.delay(headers, now=now) == 300.0
+    assert iso.reset_at(headers, now=now + 99_999) == now + 300  # absolute, whatever the clock
+    seconds = RateHeaders("x-ratelimit-remaining", "x-ratelimit-reset", "seconds")
+    assert seconds.reset_at({"x-ratelimit-reset": "60"}, now=now) == now + 60
+    epoch = RateHeaders("x-rate-limit-remaining", "x-rate-limit-reset", "epoch", slack=1.0)
+    assert epoch.delay({"x-rate-limit-reset": str(now + 10), "retry-after": "5"}, now=now) == 5.0
+    assert epoch.delay({"x-rate-limit-reset": str(now + 10)}, now=now) == 11.0
+    assert epoch.reset_at({"x-rate-limit-reset": str(now + 10)}, now=now) == now + 10
