@@ -8,7 +8,7 @@ import sys
 
 from bot import __version__
 
-HEAVY = ("tweepy", "praw", "atproto", "feedparser", "bs4", "apscheduler", "sqlalchemy", "twitter_text")
+HEAVY = ("tweepy", "praw", "atproto", "mastodon", "feedparser", "bs4", "apscheduler", "sqlalchemy", "twitter_text")
 
 
 def test_version(cli_run):

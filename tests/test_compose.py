@@ -266,8 +266,8 @@ def test_highlights_may_be_items_or_highlight_records():
 
 
 def test_unknown_platform_is_a_compose_error():
-    with pytest.raises(ComposeError, match="unknown platform 'mastodon'"):
-        compose(platforms=("x", "mastodon"))
+    with pytest.raises(ComposeError, match=r"unknown platform 'threads' to compose for \(use x, bluesky, mastodon\)"):
+        compose(platforms=("x", "threads"))
 
 
 def test_an_unfittable_word_names_the_post_and_item():

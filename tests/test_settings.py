@@ -113,7 +113,7 @@ def test_unknown_source_names_known_ones(config):
         ('[[sources]]\nplatform = "x"\nsearch = "a"\n', "source #1 in bot.toml has no name"),
         ('[[sources]]\nname = "a"\nplatform = "myspace"\n', "unknown platform 'myspace'"),
         ('[[sources]]\nname = "a"\nplatform = "x"\n', "give exactly one of search or account"),
-        ('[post]\nplatforms = ["x", "mastodon"]\n', "unknown platform 'mastodon' in post.platforms"),
+        ('[post]\nplatforms = ["x", "reddit"]\n', r"unknown platform 'reddit' in post.platforms \(use x, bluesky, mastodon\)"),
         ('[post]\nreview_delay = "soon"\n', "invalid post.review_delay 'soon'"),
     ],
 )

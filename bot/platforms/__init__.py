@@ -18,6 +18,7 @@ PACKAGES = (
     "bot.platforms.x",
     "bot.platforms.bluesky",
     "bot.platforms.reddit",
+    "bot.platforms.mastodon",
 )
 
 #: where an issue is posted when ``[post] platforms`` does not say
