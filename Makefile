@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: preview test bench clean-network
+.PHONY: preview test bench bench-reading clean-network
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 preview: $(STAMP)
-	$(BIN)/bot preview examples/ml4sci-33.txt
+	$(BIN)/bot --config examples/bot.toml preview examples/ml4sci-33.txt
 
 test: $(STAMP)
 	tests/run.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# How well bot preview reads the real issues of tests/fixtures/newsletters/corpus/ (issue 9)
+bench-reading: $(STAMP)
+	$(BIN)/python -m bench.reading
 
 clean-network:
 	tests/atproto_network/stop.sh || true

@@ -13,26 +13,41 @@ from collections.abc import Mapping
 from bot import platforms
 from bot.compose.length import RULES
 from bot.compose.model import Post, Thread
+from bot.compose.plan import Plan
 from bot.compose.thread import post_to_dict
 from bot.newsletter.model import Issue
+from bot.preview_stories import choice_json, choice_lines
 
 
-def to_json(issue: Issue, threads: Mapping[str, Thread]) -> str:
-    """``{"issue": {...}, "threads": {platform: [...], ...}, "warnings": [...]}``."""
-    payload = {
-        "issue": {"number": issue.number, "title": issue.title, "url": issue.url},
+def to_json(issue: Issue, threads: Mapping[str, Thread], *, plan: Plan | None = None) -> str:
+    """``{"issue": {...}, "threads": {platform: [...], ...}, "stories": [...], "warnings": [...]}``."""
+    payload: dict[str, object] = {
+        "issue": {
+            "number": issue.number,
+            "title": issue.title,
+            "url": issue.url,
+            "newsletter": issue.newsletter,
+            "kind": issue.kind,
+        },
         "threads": {
             platform: [post_to_dict(post, platform) for post in thread.posts]
             for platform, thread in threads.items()
         },
         "warnings": _warnings(issue, threads),
     }
+    if plan is not None:
+        payload["stories"] = choice_json(plan, issue)
     return json.dumps(payload, ensure_ascii=False, indent=2)
 
 
-def to_text(issue: Issue, threads: Mapping[str, Thread], *, color: bool = False) -> str:
-    """The terminal preview: each post with its length against the limit, links and facets."""
+def to_text(
+    issue: Issue, threads: Mapping[str, Thread], *, color: bool = False, plan: Plan | None = None
+) -> str:
+    """The terminal preview: each post with its length against the limit, links and facets;
+    with ``plan``, the stories chosen (and why) and those left out."""
     lines = [_headline(issue), ""]
+    if plan is not None:
+        lines.extend([*choice_lines(plan), ""])
     for platform, thread in threads.items():
         name = platforms.name(platform)
         lines.append(_rule(f"{name} · {len(thread.posts)} posts", color))
@@ -50,7 +65,8 @@ def to_text(issue: Issue, threads: Mapping[str, Thread], *, color: bool = False)
 
 def _headline(issue: Issue) -> str:
     number = f"#{issue.number} " if issue.number is not None else ""
-    return f"Issue {number}· {issue.title}\n{issue.url or '(no URL)'}"
+    name = f"{issue.newsletter} · " if issue.newsletter else ""
+    return f"{name}Issue {number}· {issue.title}\n{issue.url or '(no URL)'}"
 
 
 def _rule(title: str, color: bool) -> str:
@@ -61,7 +77,7 @@ def _rule(title: str, color: bool) -> str:
 def _post_lines(platform: str, number: int, total: int, post: Post, color: bool) -> list[str]:
     rules = RULES[platform]
     measure = rules.measure_line(post)
-    where = f" · item {post.item_index}" if post.item_index is not None else ""
+    where = f" · story {post.item_index}" if post.item_index is not None else ""
     head = f"[{number}/{total}] {post.role}{where} · {measure}"
     lines = [_style(head, color, dim=True)]
     lines.extend("    " + line for line in _marked(post, platform, color).split("\n"))

@@ -7,35 +7,65 @@ from typing import TYPE_CHECKING
 
 from bot.errors import InputError
 from bot.newsletter.model import Issue
+from bot.weburl import shown, web_url
 
 if TYPE_CHECKING:
     from bot.cli import App
 
 
-def resolve_issue(app: App, source: str | None, *, url: str | None = None) -> Issue:
+def resolve_issue(
+    app: App, source: str | None, *, url: str | None = None, entry: str | None = None
+) -> Issue:
     """Read SOURCE (a file or URL); else the newest stored issue; else the configured feed.
 
     A file needs no credentials and no network. ``url`` sets the canonical link of an issue
     read from a file that does not carry one (plain text loses its links).
     """
-    from bot.newsletter.reader import read_issue
-
     settings = app.settings
     if source:
-        issue = read_issue(source, timeout=settings.http_timeout)
+        issue = read_entry(source, entry, timeout=settings.http_timeout)
     else:
         from bot.newsletter.store import latest_issue
 
         stored = latest_issue(app.db)
-        if stored is not None:
-            issue = stored
-        else:
+        if stored is None:
             if not settings.feed_url:
                 raise InputError(
                     "no SOURCE given, no issue in the database and no feed configured "
                     "(pass a file or URL, or set [newsletter].feed_url / BOT_FEED_URL)"
                 )
-            issue = read_issue(settings.feed_url, timeout=settings.http_timeout)
+            issue = read_entry(settings.feed_url, entry, timeout=settings.http_timeout)
+        elif entry:
+            raise InputError("--entry chooses an entry of a feed: give the feed as SOURCE")
+        else:
+            issue = stored
     if url:
-        issue = replace(issue, url=url)
+        issue = replace(issue, url=web_url(url, what="--url"), unpostable="" if issue.title else issue.unpostable)
     return issue
+
+
+def read_entry(source: str, entry: str | None, *, timeout: float) -> Issue:
+    """One issue of SOURCE: for a feed, entry ``entry`` (1 = newest, a guid or a link), and a
+    note saying which entry of how many was taken."""
+    from bot.newsletter.reader import read_feed, titled
+
+    result = read_feed(source, timeout=timeout)
+    issues = list(result.issues)
+    if not issues:
+        raise InputError(f"feed {result.source} has no entries")
+    if entry is None:
+        chosen, position = issues[0], 1
+    else:
+        position = next(
+            (n for n, i in enumerate(issues, 1) if entry in (str(n), i.guid, i.url)), 0
+        )
+        if not position:
+            raise InputError(
+                f"no entry {shown(entry)!r} in {result.source} (it has {len(issues)}: 1 = newest, or a guid or link)"
+            )
+        chosen = issues[position - 1]
+    chosen = titled(result, chosen)
+    if len(issues) > 1:
+        note = f"read entry {position} of {len(issues)} of the feed" + (" (the newest)" if position == 1 else "") + "; --entry N picks another"
+        chosen = replace(chosen, warnings=(note, *chosen.warnings))
+    return chosen

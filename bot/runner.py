@@ -84,12 +84,19 @@ class Runner:
             self._feed_state(url, status="not-modified", now=now, etag=result.etag,
                              modified=result.modified)
             return {"not_modified": True, "new": 0}
-        counts = {"entries": len(result.issues), "new": 0, "backlog": 0, "known": 0}
+        counts = {"entries": len(result.issues), "new": 0, "backlog": 0, "known": 0, "skipped": 0}
         with immediate(self.db):
             for issue in result.issues:
+                if issue.unpostable:  # never stored, scheduled or posted; said once per poll
+                    log.warning("feed entry %s skipped: it has %s", repr(issue.title) if issue.title
+                                else issue.key, issue.unpostable)
+                    counts["skipped"] += 1
+                    continue
                 counts[self._see(issue, first_start=first_start, now=now)] += 1
             self._feed_state(url, status="ok", now=now, etag=result.etag, modified=result.modified)
         counts.pop("known", None)
+        if not counts["skipped"]:
+            counts.pop("skipped")
         return counts
 
     def _see(self, issue: Any, *, first_start: bool, now: dt.datetime) -> str:

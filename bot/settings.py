@@ -29,8 +29,9 @@ SECRET_VARS = registry.secret_variables()
 _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any]] = {
     "db": ("BOT_DB", ("bot", "db"), "ml4sci.db"),
     "http_timeout": ("BOT_HTTP_TIMEOUT", ("bot", "http_timeout"), 20.0),
-    "newsletter_name": (None, ("newsletter", "name"), "ML4Sci"),
-    "newsletter_url": ("BOT_NEWSLETTER_URL", ("newsletter", "url"), "https://ml4sci.substack.com"),
+    # No defaults: a newsletter is named by its settings, else by its own feed or page.
+    "newsletter_name": (None, ("newsletter", "name"), None),
+    "newsletter_url": ("BOT_NEWSLETTER_URL", ("newsletter", "url"), None),
     "feed_url": ("BOT_FEED_URL", ("newsletter", "feed_url"), None),
     "subscribe_url": (None, ("newsletter", "subscribe_url"), None),
     "highlights": (None, ("compose", "highlights"), 5),

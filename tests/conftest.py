@@ -10,6 +10,7 @@ from click.testing import CliRunner
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_ISSUE = ROOT / "examples" / "ml4sci-33.txt"
+SAMPLE_CONFIG = ROOT / "examples" / "bot.toml"  # names the sample's newsletter, as a user's bot.toml would
 
 # Fixtures that other test modules share live in tests/support/*; list them here.
 pytest_plugins: list[str] = ["tests.support.http_server", "tests.support.bsky_network"]

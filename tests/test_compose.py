@@ -14,7 +14,7 @@ from bot.platforms.x.rules import x_length
 from bot.compose.model import Card, Thread
 from bot.compose.thread import compose_threads, subscribe_link, thread_to_dict
 from bot.errors import ComposeError
-from bot.newsletter.model import Issue, Item, Link, Section
+from bot.newsletter.model import Issue, Story, Link, Section
 from tests.conftest import SAMPLE_ISSUE
 
 ISSUE_URL = "https://ml4sci.substack.com/p/ml4sci-33-ai-models-that-cost-1b"
@@ -27,7 +27,7 @@ def sample_issue(**changes) -> Issue:
     department = Section(
         "Department of Machine Learning",
         (
-            Item(
+            Story.of(
                 2,
                 "Department of Machine Learning",
                 "NVIDIA VP predicts the next big language model is going to cost $1B USD to train. "
@@ -43,7 +43,7 @@ def sample_issue(**changes) -> Issue:
                     ),
                 ),
             ),
-            Item(
+            Story.of(
                 6,
                 "Department of Machine Learning",
                 "A nice overview of the difficulties in building GPT-3 business models",
@@ -56,7 +56,7 @@ def sample_issue(**changes) -> Issue:
     science = Section(
         "Near-Future Science",
         (
-            Item(
+            Story.of(
                 9,
                 "Near-Future Science",
                 "“Integrating Machine Learning for Planetary Science: Perspectives for the Next Decade” "
@@ -65,7 +65,7 @@ def sample_issue(**changes) -> Issue:
                 tag="Arxiv",
                 links=(Link("https://arxiv.org/abs/2007.15129", "Integrating"),),
             ),
-            Item(
+            Story.of(
                 12,
                 "Near-Future Science",
                 "Converting patent data into experimental synthesis procedures. Most of the worlds "
@@ -89,6 +89,7 @@ def sample_issue(**changes) -> Issue:
 
 def compose(issue: Issue | None = None, items=None, **options) -> dict[str, Thread]:
     issue = issue or sample_issue()
+    options.setdefault("newsletter_name", "ML4Sci")  # the name settings give the sample
     return compose_threads(issue, issue.items if items is None else items, **options)
 
 
@@ -126,7 +127,6 @@ def test_thread_shape_on_the_sample(platform):
     assert roles == [
         ("opening", None),
         ("highlight", 2),
-        ("continuation", 2),
         ("highlight", 6),
         ("highlight", 9),
         ("highlight", 12),
@@ -161,14 +161,14 @@ def test_opening_post_has_number_title_subtitle_and_link():
 
 def test_highlight_posts_carry_marker_tag_text_and_first_link():
     x = compose()["x"].posts
-    assert x[3].text.startswith("💸 [VentureBeat] A nice overview of the difficulties")
-    assert x[3].links == ("https://venturebeat.com/2021/02/27/gpt-3-business-models/",)
-    assert x[4].text.startswith("🌎 [Arxiv] “Integrating Machine Learning")
-    assert x[5].text.startswith("[Nature Communications] Converting patent data") and x[5].links == ()
-    # The long item continues in a second post; its link ends the item.
-    assert x[1].text.startswith("🤯 NVIDIA VP predicts") and x[1].links == ()
-    assert x[2].links == ("https://www.hpcwire.com/2021/03/05/nvidia-vp-1b-language-model-training/",)
-    assert x[1].text.endswith("Manhattan project. 2/7")  # cut at a sentence end
+    assert x[2].text.startswith("💸 [VentureBeat] A nice overview of the difficulties")
+    assert x[2].links == ("https://venturebeat.com/2021/02/27/gpt-3-business-models/",)
+    assert x[3].text.startswith("🌎 [Arxiv] “Integrating Machine Learning")
+    assert x[4].text.startswith("[Nature Communications] Converting patent data") and x[4].links == ()
+    # One post per story: the long story is cut at a sentence end, and keeps its link.
+    assert x[1].text.startswith("🤯 NVIDIA VP predicts")
+    assert x[1].links == ("https://www.hpcwire.com/2021/03/05/nvidia-vp-1b-language-model-training/",)
+    assert "Manhattan project.\nhttps://www.hpcwire.com/" in x[1].text
 
 
 def test_closing_post_links_the_substack_subscribe_page():
@@ -237,31 +237,31 @@ def test_without_numbering_there_are_no_labels():
 
 def test_numbering_width_is_counted_when_the_thread_reaches_10_posts():
     issue = sample_issue()
-    short = [Item(20 + i, "S", f"Short highlight number {i} about science.") for i in range(7)]
-    tight = Item(40, "S", "v" * 200 + " " + "u" * 75)  # 276: room for " 9/9", not for " 10/10"
+    short = [Story.of(20 + i, "S", f"Short highlight number {i} about science.") for i in range(8)]
+    tight = Story.of(40, "S", "v" * 200 + " " + "u" * 75)  # 276: room for " 9/9", not for " 10/10"
     nine = compose(issue, [*short[:6], tight])["x"]  # 1 + 7 + 1 posts
     assert len(nine.posts) == 9
-    assert nine.posts[7].text.endswith(" 8/9") and nine.posts[7].length == 280
-    # One more highlight makes 10 posts; the two-digit label no longer leaves room for the
-    # tight item, which continues in an 11th post. Counting first and labelling after would
-    # have sent " 10/10" on a 282-character post.
-    eleven = compose(issue, [*short, tight])["x"]
-    assert len(eleven.posts) == 11
-    assert [NUMBER.search(p.text).group(0) for p in eleven.posts] == [f" {i}/11" for i in range(1, 12)]
-    assert [p.role for p in eleven.posts[8:10]] == ["highlight", "continuation"]
-    assert_exact(eleven)
+    assert nine.posts[7].text == "v" * 200 + " " + "u" * 75 + " 8/9" and nine.posts[7].length == 280
+    # One more highlight makes 10 posts: the two-digit label no longer leaves room for the
+    # tight story, which is cut at a word with an ellipsis. Counting first and labelling after
+    # would have sent " 10/10" on a 282-character post.
+    ten = compose(issue, [*short[:7], tight])["x"]
+    assert len(ten.posts) == 10
+    assert [NUMBER.search(p.text).group(0) for p in ten.posts] == [f" {i}/10" for i in range(1, 11)]
+    assert ten.posts[8].text == "v" * 200 + "… 9/10"
+    assert_exact(ten)
 
 
 def test_highlights_may_be_items_or_highlight_records():
     @dataclass(frozen=True)
     class Chosen:
-        item: Item
+        item: Story
         reason: str
 
     issue = sample_issue()
     wrapped = [Chosen(item, "picked") for item in issue.items]
     assert compose(issue, wrapped) == compose(issue, issue.items)
-    with pytest.raises(TypeError, match="must be an Item"):
+    with pytest.raises(TypeError, match="must be a Story"):
         compose(issue, ["not an item"])
 
 
@@ -272,12 +272,11 @@ def test_unknown_platform_is_a_compose_error():
 
 def test_an_unfittable_word_names_the_post_and_item():
     issue = sample_issue()
-    items = [*issue.items[:1], Item(7, "S", "A gene: " + "ACGT" * 80)]
+    items = [*issue.items[:1], Story.of(7, "S", "ACGT" * 80 + " is a gene.")]
     with pytest.raises(ComposeError) as error:
         compose(issue, items, platforms=("x",))
-    # Posts: 1 opening, 2-3 item 2 (it continues), 4 "A gene:", 5 the word that cannot fit.
-    assert str(error.value).startswith("post 5 (item 7) cannot fit in 280 (X weighted length)")
-    assert "alone with the numbering measures 324" in str(error.value)
+    # Posts: 1 opening, 2 story 2, 3 a story whose first word cannot fit even alone.
+    assert str(error.value).startswith("post 3 (story 7) cannot fit in 280 (X weighted length)")
 
 
 def test_a_title_too_long_for_the_opening_is_shortened_with_a_warning():
@@ -301,14 +300,14 @@ def test_headline_adds_name_and_number_only_when_missing():
 
 
 def test_text_is_cleaned_nfc_single_spaced_and_without_refused_characters():
-    item = Item(3, "S", "Cafe\u0301   au\n\nlait\ufeff is\u00a0great", marker="☕")
+    item = Story.of(3, "S", "Cafe\u0301   au\n\nlait\ufeff is\u00a0great", marker="☕")
     post = compose(sample_issue(), [item])["x"].posts[1]
     assert post.text == "☕ Café au lait is great 2/3"
 
 
 def test_the_first_web_link_is_the_one_posted():
     links = (Link("mailto:author@example.org"), Link("https://a.example/1"), Link("https://b.example/2"))
-    post = compose(sample_issue(), [Item(3, "S", "Two papers", links=links)])["bluesky"].posts[1]
+    post = compose(sample_issue(), [Story.of(3, "S", "Two papers", links=links)])["bluesky"].posts[1]
     assert post.links == ("https://a.example/1",)
     assert post.text == "Two papers\na.example/1 2/3"
 
@@ -322,14 +321,14 @@ def test_no_highlights_gives_opening_and_closing_with_a_warning():
 
 def test_a_link_already_in_the_text_is_not_repeated():
     url = "https://example.org/paper"
-    item = Item(3, "S", f"Read {url} today", links=(Link(url, url),))
+    item = Story.of(3, "S", f"Read {url} today", links=(Link(url, url),))
     post = compose(sample_issue(), [item])["x"].posts[1]
     assert post.text.count(url) == 1 and post.links == (url,)
 
 
 def test_bluesky_facets_after_emoji_and_cjk():
     url = "https://example.jp/研究/ロボット?lang=ja"
-    item = Item(
+    item = Story.of(
         3, "S", "👨‍👩‍👧‍👦 ロボット研究の最前線 🇯🇵 (résumé)", marker="🤖", tag="日本", links=(Link(url),)
     )
     post = compose(sample_issue(), [item], platforms=("bluesky",))["bluesky"].posts[1]
@@ -410,7 +409,7 @@ def test_x_posts_that_mention_accounts_are_flagged(text, mentions):
 
 
 def test_a_mention_is_a_warning_on_x_only():
-    item = Item(20, "Department of Machine Learning", "Serving Bert on CPUs”@Roblox", tag="Medium")
+    item = Story.of(20, "Department of Machine Learning", "Serving Bert on CPUs”@Roblox", tag="Medium")
     threads = compose(items=[item])
     assert threads["x"].warnings == (
         "post 2 on X mentions @Roblox: X notifies that account (automated mentions are restricted)",

@@ -8,7 +8,7 @@ import pytest
 
 from bot.digest.build import build_digest
 from bot.digest.used import auto_mark
-from bot.newsletter.model import Embed, Issue, Item, Link, Section
+from bot.newsletter.model import Embed, Issue, Story, Link, Section
 from bot.newsletter.store import save_issue
 from bot.settings import load
 from tests.fixtures.digest.support import IDS, NOW, R1, R2, R3, TOML, UNTIL, load_all
@@ -140,13 +140,13 @@ def issue_35() -> Issue:
     tweet = Embed(platform="x", url=f"https://twitter.com/mat_sci_anna/status/{third}", id=third,
                   author="mat_sci_anna")
     items = (
-        Item(index=1, section="Tales of the Twitterverse",
+        Story.of(number=1, section="Tales of the Twitterverse",
              text="Priya Raman on force fields", links=(
                  Link(f"https://twitter.com/qchem_dev/status/{IDS.tweets[('qchem_dev', 1)]}?s=20", "force fields"),
                  Link("https://arxiv.org/abs/2603.04117", "the paper"))),
-        Item(index=2, section="Tales of the Twitterverse", text="", embeds=(tweet,)),
-        Item(index=3, section="Tales of the Twitterverse", text="", embeds=(bluesky,)),
-        Item(index=4, section="Tales of the Twitterverse", text="From Reddit: microscopy data", links=(
+        Story.of(number=2, section="Tales of the Twitterverse", text="", embeds=(tweet,)),
+        Story.of(number=3, section="Tales of the Twitterverse", text="", embeds=(bluesky,)),
+        Story.of(number=4, section="Tales of the Twitterverse", text="From Reddit: microscopy data", links=(
             Link("https://www.reddit.com/r/MachineLearning/comments/1j9b7re/p_open_dataset/", "r/ML"),)),
     )
     return Issue(title="ML4Sci #35", number=35, url="https://ml4sci.substack.com/p/ml4sci-35",
@@ -177,7 +177,7 @@ def test_auto_marking_through_the_command(harvested, cli_run):
 
 def test_an_issue_without_a_number_is_named_by_its_key(harvested):
     issue = Issue(title="Special issue", url="https://ml4sci.substack.com/p/special", sections=(
-        Section("Links", (Item(index=1, section="Links", text="", links=(Link(f"https://redd.it/{R2[10:]}"),)),)),))
+        Section("Links", (Story.of(number=1, section="Links", text="", links=(Link(f"https://redd.it/{R2[10:]}"),)),)),))
     save_issue(harvested, issue, clock=lambda: NOW)
 
     assert auto_mark(harvested) == 1

@@ -59,7 +59,7 @@ def test_html_page_that_is_no_newsletter(tmp_path: Path):
         "<footer><p>© 2025</p></footer></body></html>",
         encoding="utf-8",
     )
-    assert _error(str(path)) == f"no newsletter items found in {path} (read as html)"
+    assert _error(str(path)) == f"no newsletter stories found in {path} (read as html)"
 
 
 def test_truncated_feed(tmp_path: Path):

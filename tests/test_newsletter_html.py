@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import InputError
 from bot.newsletter import read_feed, read_issue
 from bot.newsletter.model import Embed, Link
 from tests.conftest import FIXTURES
@@ -139,16 +140,15 @@ def test_gen1_tweet_embeds(feed):
 def test_gen2_issue(feed):
     issue = feed[0]
     assert issue.number is None
+    # An essay reads as its sections: the lede, then each section's prose as one story.
+    assert issue.kind == "essay"
     assert _outline(issue) == [
         ("", [(1, None, None, "Opening paragraph with a footnote.")]),  # a lede, not a greeting
         (
             "First section",
-            [
-                (2, None, None, "Example Companies: Alpha Labs, Beta Bio"),
-                (3, None, None, "Body text with an inline link."),
-            ],
+            [(2, None, None, "First section: Example Companies: Alpha Labs, Beta Bio Body text with an inline link.")],
         ),
-        ("Second section", [(4, None, None, "Closing paragraph.")]),
+        ("Second section", [(3, None, None, "Closing paragraph.")]),
     ]
     everything = repr(issue.to_dict())
     for gone in ("Subscribe", "Type your email", "synthetic footnote", "Thanks for reading"):
@@ -178,8 +178,9 @@ def test_gen2_tweet_and_bluesky_embeds(feed):
     )
     issue = feed[0]
     assert issue.embeds == (tweet, bluesky)
-    assert issue.items[2].embeds == (tweet, bluesky)
-    assert issue.items[2].links == (Link("https://example.org/report", "inline link"),)
+    assert issue.items[1].embeds == (tweet, bluesky)
+    assert issue.items[1].links[0] == Link("https://example.org/report", "inline link")
+    assert issue.items[1].main_link == "https://example.org/report"  # its own link before the posts
 
 
 def test_post_page():
@@ -255,8 +256,10 @@ def test_content_encoded_fragment_saved_as_a_file(tmp_path: Path):
         '<div class="footnote-content"><p>A footnote.</p></div></div>',
         encoding="utf-8",
     )
-    issue = read_issue(str(fragment))
-    assert issue.title == "fragment"  # a bare fragment has no title: the file name stands in
+    with pytest.raises(InputError, match="has no title"):  # a file name is never a title
+        read_issue(str(fragment))
+    issue = read_feed(str(fragment)).issues[0]
+    assert issue.title == "" and issue.unpostable == "no title"
     assert _outline(issue) == [
         (
             "Near-Future Science",

@@ -53,8 +53,14 @@ def test_2020_sections(issue_2020):
         "Multiple levels to recommender systems",
         "The tangentially related",
     ]
-    assert len(issue_2020.items) == 42
-    assert issue_2020.items[-1].text == "A hair cut robot on Youtube."
+    # A list's lead-in ("Books", "Examples") names the list and is no story; commentary under
+    # a story heading is that story's text, not stories of its own.
+    assert len(issue_2020.stories) == 33
+    assert not any(s.headline in ("Books", "Examples", "I am listening to / watching") for s in issue_2020.stories)
+    last = issue_2020.stories[-1]
+    assert (last.text, last.main_link) == ("A hair cut robot on Youtube.", "https://youtu.be/7zBrbdU_y0s")
+    what = next(s for s in issue_2020.stories if s.headline == "What is it")
+    assert what.section == "What is it" and what.text.startswith("What is it: ")
 
 
 def test_2020_tweet_without_lead_in_becomes_an_item(issue_2020):
@@ -72,20 +78,24 @@ def test_2020_tweet_without_lead_in_becomes_an_item(issue_2020):
         section="Twitter's Hack",
     )
     hack = next(s for s in issue_2020.sections if s.title == "Twitter's Hack")
-    (item,) = hack.items
-    assert item.embeds == (tweet,)
-    assert item.text == tweet.text
-    assert item.links == (Link(tweet.url, tweet.text),)
+    (story,) = hack.stories
+    # A heading over an embedded post and nothing else: the post is the story, and its link.
+    assert story.embeds == (tweet,)
+    assert story.headline == tweet.text
+    assert story.text == tweet.text
+    assert story.main_link == tweet.url
     assert issue_2020.embeds == (tweet,)
 
 
 def test_2020_links_escapes_and_emphasis(issue_2020):
-    nerd = issue_2020.items[6]
+    nerd = issue_2020.stories[5]
     assert nerd.text.startswith(
         "Nerd corner: The training amount for this model was 50 petaflop/s-days (what exactly does this "
         "mean?) amounts to over $12million for training costs alone [Source]."
     )
     assert [link.text for link in nerd.links] == ["peta", "flop/s", "Source", "here"]
+    # "[Source]" is the author's label for the story's link.
+    assert (nerd.main_link, nerd.why_link) == (nerd.links[2].url, "labelled 'Source'")
     # Wikipedia's text-fragment URL has an unbalanced "(": the link still ends at its ")".
     assert nerd.links[0].url == (
         "https://en.wikipedia.org/wiki/Peta-#:~:text=Peta%20(%2F%CB%88p%C9%9Bt,"
@@ -105,27 +115,21 @@ def test_2020_closing_ask_dropped_but_content_mentioning_subscribe_kept(issue_20
     )
 
 
-def test_2023_lede_quotes_footnotes(issue_2023):
-    lede = issue_2023.sections[0]
-    assert lede.title == ""
-    assert [i.text[:40] for i in lede.items] == [
-        "We all knew GPT4 was coming and a lot of",
-        "GPT4 marks a point of transition, as lar",
-        "This article is primarily about two part",
-    ]
-    texts = [i.text for i in issue_2023.items]
+def test_2023_sections_quotes_footnotes(issue_2023):
+    first = issue_2023.stories[0]
+    assert (first.section, first.headline) == ("Technical impressions", "Technical impressions")
+    # The lede before the first heading introduces a post with lists of stories: no story.
+    assert not any(s.text.startswith("We all knew GPT4 was coming") for s in issue_2023.stories)
+    texts = [s.text for s in issue_2023.stories]
     assert not any("Our evaluations suggest RLHF" in t for t in texts)  # a block quote
     assert not any("Claude, as of a few months ago" in t for t in texts)  # a footnote
-    context = next(t for t in texts if t.startswith("To make the model more useful"))
-    assert context.endswith(
-        "inference cost usually scales linearly with context length."
-    )  # anchor "1" gone
-    assert texts[3] == "[The technical report can be found here]"
-    assert issue_2023.items[3].tag is None
+    assert "inference cost usually scales linearly with context length. " in first.text  # anchor "1" gone
+    assert first.main_link == "https://cdn.openai.com/papers/gpt-4.pdf"  # "[The technical report can be found here]"
+    assert first.why_link == "labelled 'here'" and first.tag is None
 
 
 def test_2023_two_tweets_on_their_list_item(issue_2023):
-    memes = next(i for i in issue_2023.items if i.text == "Top quality GP4 memes are on the menu:")
+    memes = next(i for i in issue_2023.items if i.text.startswith("Top quality GP4 memes are on the menu:"))
     assert memes.section == "The hilarious parts"
     assert [(e.id, e.author, e.author_name, e.text, e.created_at) for e in memes.embeds] == [
         (
@@ -147,6 +151,7 @@ def test_2023_two_tweets_on_their_list_item(issue_2023):
         == "I shared the doc I use for my developer environment (the commands we always forget)."
     )
     assert last.links == (Link("https://www.craft.do/s/WaF8mlClNnheaM", "doc"),)
+    assert last.main_link == "https://www.craft.do/s/WaF8mlClNnheaM"
 
 
 def test_front_matter_parser():

@@ -21,7 +21,7 @@ def issue_options(command: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option(
                 "--pick", multiple=True, metavar="N[,N...]",
-                help="Use these items (by their index in the issue) as highlights, in this order.",
+                help="Use these stories (by number: see --stories) as highlights, in this order.",
             ),
             click.option(
                 "--highlights", type=click.IntRange(0, 25), default=None,
@@ -30,6 +30,10 @@ def issue_options(command: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--url", default=None,
                 help="The issue's canonical URL, for files that do not carry one.",
+            ),
+            click.option(
+                "--entry", default=None, metavar="N|GUID|URL",
+                help="Which entry of a feed (1 = newest, or its guid or link; default: the newest).",
             ),
         ]
     ):
@@ -46,6 +50,6 @@ def parse_pick(values: tuple[str, ...]) -> list[int] | None:
             if not part:
                 continue
             if not part.isdigit() or int(part) < 1:
-                raise BotError(f"--pick takes item numbers (1, 2, ...), not {part!r}")
+                raise BotError(f"--pick takes story numbers (1, 2, ...), not {part!r}")
             picked.append(int(part))
     return picked or None

@@ -17,7 +17,7 @@ from bot.commands.options import issue_options, parse_pick
 @click.option("--retry-failed", is_flag=True,
               help="Send again the posts a platform refused earlier (after fixing the cause).")
 @click.pass_obj
-def post(app, source, platform, pick, highlights, url, dry_run, yes, retry_failed) -> None:
+def post(app, source, platform, pick, highlights, url, entry, dry_run, yes, retry_failed) -> None:
     """Post an issue's thread to each platform, exactly once, and print the links.
 
     Composes with the same code as bot preview, records the thread in the outbox, then
@@ -29,20 +29,19 @@ def post(app, source, platform, pick, highlights, url, dry_run, yes, retry_faile
         bot post https://ml4sci.substack.com/feed --platform bluesky --yes
     """
     from bot import preview as render
-    from bot.compose.plan import plan_threads
+    from bot.compose.plan import make_plan
     from bot.publish.service import build_publisher, post_threads, raise_unfinished, report
     from bot.resolve import resolve_issue
 
-    issue = resolve_issue(app, source, url=url)
-    threads = plan_threads(
-        issue, app.settings, platforms=platform or None, pick=parse_pick(pick), count=highlights
-    )
+    issue = resolve_issue(app, source, url=url, entry=entry)
+    plan = make_plan(issue, app.settings, platforms=platform or None, pick=parse_pick(pick), count=highlights)
+    threads = plan.threads
     if dry_run:
-        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty()), nl=False)
+        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty(), plan=plan), nl=False)
         return
     publishers = {name: build_publisher(name, app.settings, app.db) for name in threads}
     if not yes:
-        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty()), nl=False)
+        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty(), plan=plan), nl=False)
         if not sys.stdin.isatty():
             raise click.ClickException(
                 "refusing to post without confirmation: run on a terminal, or pass --yes"

@@ -21,8 +21,9 @@ from bot.commands.options import issue_options, parse_pick
     "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
     help="Where --format html writes its page (default: preview.html; '-' for stdout).",
 )
+@click.option("--stories", "list_stories", is_flag=True, help="List the issue's numbered stories (the numbers --pick takes) and stop.")
 @click.pass_obj
-def preview(app, source, platform, pick, highlights, url, fmt, output) -> None:
+def preview(app, source, platform, pick, highlights, url, entry, fmt, output, list_stories) -> None:
     """Show exactly what would be posted for an issue, post by post, with lengths.
 
     SOURCE is a file (text, Markdown, HTML, feed XML, Substack JSON) or a URL; without it,
@@ -32,17 +33,22 @@ def preview(app, source, platform, pick, highlights, url, fmt, output) -> None:
     Example:
 
         bot preview examples/ml4sci-33.txt --platform bluesky --format json
+        bot preview https://example.substack.com/feed --entry 2 --stories
     """
     from bot import preview as render
-    from bot.compose.plan import plan_threads
+    from bot.compose.plan import make_plan
     from bot.resolve import resolve_issue
 
-    issue = resolve_issue(app, source, url=url)
-    threads = plan_threads(
-        issue, app.settings, platforms=platform or None, pick=parse_pick(pick), count=highlights
-    )
+    issue = resolve_issue(app, source, url=url, entry=entry)
+    if list_stories:
+        from bot.preview_stories import list_text
+
+        click.echo(list_text(issue), nl=False)
+        return
+    plan = make_plan(issue, app.settings, platforms=platform or None, pick=parse_pick(pick), count=highlights)
+    threads = plan.threads
     if fmt == "json":
-        click.echo(render.to_json(issue, threads))
+        click.echo(render.to_json(issue, threads, plan=plan))
     elif fmt == "html":
         page = render.to_html(issue, threads)
         if output == "-":
@@ -52,4 +58,4 @@ def preview(app, source, platform, pick, highlights, url, fmt, output) -> None:
             path.write_text(page, encoding="utf-8")
             click.echo(f"wrote {path} ({sum(len(t.posts) for t in threads.values())} posts)")
     else:
-        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty()), nl=False)
+        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty(), plan=plan), nl=False)

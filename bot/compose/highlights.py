@@ -1,16 +1,17 @@
-"""Provide :func:`select_highlights`: which items of an issue a thread should carry, and why.
+"""Provide :func:`select_highlights`: which stories of an issue a thread carries, and why.
 
-The default order follows the author's own signals:
+The choice follows the author's own signals, then evidence:
 
-1. the headline topics of the title (``ML4Sci #33: A; B; C``), in title order, each matched to
-   the item that shares the most *distinctive* words with it (word overlap after light
-   stemming, each word weighted by how rare it is in the issue, so "blockchain" outweighs
-   "research");
-2. the items the author flagged with an emoji marker, in reading order;
-3. every other item, in reading order.
+1. the topics the title lists (``ML4Sci #33: A; B; C``, ``Artifacts Log 2: A, B, and C``), each
+   matched to the story sharing the most *distinctive* words with it (overlap after light
+   stemming, each word weighted by how rare it is in the issue);
+2. stories whose main link is a paper, code or data (arXiv, DOI, GitHub, Hugging Face...), or
+   that the author flagged with an emoji;
+3. the other stories, in reading order.
 
-No item appears twice. When two items match a headline equally well, the one with links wins
-(a highlight without a link gives readers nowhere to go), then the earlier one.
+Never a story without substance (a few words and no link): an issue with fewer real stories
+than the highlight count gets fewer highlights, never padding. The chosen stories are posted
+in the issue's own order.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bot.errors import BotError
-from bot.newsletter.items import title_headlines
-from bot.newsletter.model import Issue, Item
+from bot.newsletter.model import Issue, Story
 
 _WORD = re.compile(r"[$€£]?\w+(?:[.,]\d+)?", re.UNICODE)
 _STOP = frozenset(
@@ -31,82 +32,148 @@ _STOP = frozenset(
     our out over so some such than that the their them then there these they this to up us
     was we were what when which who why will with would you your""".split()
 )
+_TOPIC_SPLIT = re.compile(r"\s*(?:;|,|\||·|•|\band\b|&)\s*", re.IGNORECASE)
+_RESEARCH_HOSTS = (
+    "arxiv.org", "doi.org", "github.com", "gitlab.com", "biorxiv.org", "medrxiv.org", "chemrxiv.org",
+    "openreview.net", "huggingface.co", "hf.co", "zenodo.org", "paperswithcode.com", "nature.com",
+    "science.org", "pnas.org", "acm.org", "ieee.org", "semanticscholar.org", "aclanthology.org",
+    "proceedings.mlr.press", "neurips.cc", "kaggle.com", "figshare.com", "dataverse", "ssrn.com",
+)
+MIN_WORDS = 8  # a story with fewer words and no link has nothing to post
 
 
 @dataclass(frozen=True)
 class Highlight:
-    """An item chosen for the thread and the reason it was chosen."""
+    """A story chosen for the thread and the reason it was chosen."""
 
-    item: Item
-    reason: str  # "headline: <topic>", "flagged 🤯", "in order" or "picked"
+    story: Story
+    reason: str  # "headline: <topic>", "flagged 🤯", "paper/code link (arxiv.org)", "in order", "picked"
+
+    @property
+    def item(self) -> Story:
+        return self.story
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    story: Story
+    reason: str  # "no substance" or "past the highlight count"
+
+
+def has_substance(story: Story) -> bool:
+    """A real story: a link to post, or enough words to say something."""
+    return bool(story.main_link) or len(story.text.split()) >= MIN_WORDS
+
+
+def research_host(story: Story) -> str | None:
+    """The paper/code/data host of the story's main link, if it is one."""
+    host = (urlsplit(story.main_link or "").hostname or "").lower().removeprefix("www.")
+    return next((h for h in _RESEARCH_HOSTS if host == h or host.endswith("." + h) or h in host.split(".")), None)
 
 
 def select_highlights(issue: Issue, *, count: int, pick: list[int] | None = None) -> list[Highlight]:
-    """Up to ``count`` highlights in the default order, or exactly the items ``pick`` names.
+    """Up to ``count`` highlights in the issue's order, or exactly the stories ``pick`` names.
 
-    ``pick`` holds 1-based :attr:`Item.index` numbers, in the order wanted (repeats are
-    ignored); with ``pick`` the choice is the user's, so ``count`` does not trim it.
+    ``pick`` holds 1-based story numbers (repeats are ignored); with ``pick`` the choice is the
+    user's, so ``count`` does not trim it and the order is the user's.
     """
-    items = issue.items
+    return choose(issue, count=count, pick=pick)[0]
+
+
+def choose(issue: Issue, *, count: int, pick: list[int] | None = None) -> tuple[list[Highlight], list[LeftOut]]:
+    """The highlights and every story left out, with the reason for each."""
+    stories = issue.stories
     if pick is not None:
-        return _picked(issue, items, pick)
+        chosen = _picked(issue, stories, pick)
+        taken = {h.story.number for h in chosen}
+        return chosen, [LeftOut(s, "not picked") for s in stories if s.number not in taken]
     if count < 0:
         raise BotError(f"the number of highlights must be 0 or more, not {count}")
-    chosen: list[Highlight] = []
+    real = [s for s in stories if has_substance(s)]
+    ranked: list[Highlight] = []
     taken: set[int] = set()
 
-    def take(item: Item, reason: str) -> None:
-        if item.index not in taken:
-            taken.add(item.index)
-            chosen.append(Highlight(item=item, reason=reason))
+    def take(story: Story, reason: str) -> None:
+        if story.number not in taken:
+            taken.add(story.number)
+            ranked.append(Highlight(story=story, reason=reason))
 
-    for headline, item in match_headlines(issue):
-        take(item, f"headline: {headline}")
-    for item in items:
-        if item.marker:
-            take(item, f"flagged {item.marker}")
-    for item in items:
-        take(item, "in order")
-    return chosen[:count]
+    for topic, story in match_headlines(issue, real):
+        take(story, f"headline: {topic}")
+    for story in real:
+        host = research_host(story)
+        if host or story.marker:
+            take(story, f"paper/code link ({host})" if host else f"flagged {story.marker}")
+    for story in real:
+        if story.main_link:
+            take(story, "has a link")
+    for story in real:
+        take(story, "in order")
+    chosen = sorted(ranked[:count], key=lambda h: h.story.number)
+    kept = {h.story.number for h in chosen}
+    left = [
+        LeftOut(s, "past the highlight count" if has_substance(s) else "no substance")
+        for s in stories
+        if s.number not in kept
+    ]
+    return chosen, left
 
 
-def _picked(issue: Issue, items: list[Item], pick: list[int]) -> list[Highlight]:
-    by_index = {item.index: item for item in items}
-    unknown = [n for n in pick if n not in by_index]
+def _picked(issue: Issue, stories: list[Story], pick: list[int]) -> list[Highlight]:
+    by_number = {story.number: story for story in stories}
+    unknown = [n for n in pick if n not in by_number]
     if unknown:
-        span = f"1-{len(items)}" if items else "none"
+        span = f"1-{len(stories)}" if stories else "none"
         raise BotError(
-            f"no item #{unknown[0]} in {issue.title or 'the issue'!r} (items are numbered {span})"
+            f"no story #{unknown[0]} in {issue.title or 'the issue'!r} (stories are numbered {span}; "
+            "bot preview --stories lists them)"
         )
     seen: set[int] = set()
-    return [Highlight(item=by_index[n], reason="picked") for n in pick if not (n in seen or seen.add(n))]
+    return [Highlight(story=by_number[n], reason="picked") for n in pick if not (n in seen or seen.add(n))]
 
 
-def match_headlines(issue: Issue) -> list[tuple[str, Item]]:
-    """Each title headline paired with its best-matching item (headlines with no match are left out)."""
-    items = issue.items
-    counts = {item.index: Counter(_words(item.text)) for item in items}
+def title_topics(title: str) -> list[str]:
+    """The topics a title lists: the part after its colon (or the whole title), split on
+    ``;``, ``,``, ``|``, ``·`` and " and "."""
+    _, colon, rest = title.partition(":")
+    body = rest if colon and rest.strip() else title
+    parts = [p.strip(" .!?\"'“”") for p in _TOPIC_SPLIT.split(body)]
+    return [p for p in parts if p and len(_words(p)) >= 1]
+
+
+def match_headlines(issue: Issue, stories: list[Story] | None = None) -> list[tuple[str, Story]]:
+    """Each title topic paired with its best-matching story (topics with no match are left out)."""
+    stories = issue.stories if stories is None else stories
+    counts = {s.number: Counter(_words(s.text)) for s in stories}
+    heads = {s.number: set(_words(s.headline)) for s in stories}
     spread = Counter(word for found in counts.values() for word in found)
-    weight = {word: math.log(1 + len(items) / n) for word, n in spread.items()}
+    weight = {word: math.log(1 + len(stories) / n) for word, n in spread.items()}
 
-    def score(wanted: set[str], item: Item) -> float:
-        # Rare words count most; a word the item repeats ("transformers ... all-transformer
-        # GAN ... Two Transformers") is its topic, not a passing mention ("the world's").
-        found = counts[item.index]
-        return sum(weight[w] * (1 + math.log(found[w])) for w in wanted if w in found)
+    def score(wanted: set[str], story: Story) -> float:
+        # Rare words count most, words of the headline double; a word the story repeats is its
+        # topic, not a passing mention.
+        found = counts[story.number]
+        return sum(
+            weight[w] * (1 + math.log(found[w])) * (2 if w in heads[story.number] else 1)
+            for w in wanted
+            if w in found
+        )
 
-    pairs: list[tuple[str, Item]] = []
+    pairs: list[tuple[str, Story]] = []
     used: set[int] = set()
-    for headline in title_headlines(issue.title):
-        wanted = set(_words(headline))
+    for topic in title_topics(issue.title):
+        wanted = set(_words(topic))
+        if not wanted:
+            continue
         best = max(
-            (item for item in items if item.index not in used),
-            key=lambda item: (score(wanted, item), bool(item.links), -item.index),
+            (s for s in stories if s.number not in used),
+            key=lambda s: (score(wanted, s), bool(s.main_link), -s.number),
             default=None,
         )
-        if best is not None and score(wanted, best) > 0:
-            used.add(best.index)
-            pairs.append((headline, best))
+        # A real match shares a distinctive word, not only the issue's commonest one.
+        if best is not None and score(wanted, best) >= math.log(2):
+            used.add(best.number)
+            pairs.append((topic, best))
     return pairs
 
 

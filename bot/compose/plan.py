@@ -1,4 +1,4 @@
-"""Provide :func:`plan_threads`: settings + an issue → the threads to preview and to post.
+"""Provide :func:`make_plan`: settings + an issue → the stories chosen and the threads to post.
 
 ``bot preview`` and ``bot post`` both call this one function, so they cannot disagree.
 """
@@ -6,13 +6,59 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from bot.compose.highlights import select_highlights
+from bot.compose.highlights import Highlight, LeftOut, choose
 from bot.compose.model import Thread
 from bot.compose.thread import compose_threads
+from bot.errors import InputError
 from bot.newsletter.model import Issue
 from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The threads, the stories they carry (with the reason for each) and the stories left out."""
+
+    threads: dict[str, Thread]
+    highlights: tuple[Highlight, ...]
+    left_out: tuple[LeftOut, ...]
+
+
+def refuse_unpostable(issue: Issue) -> None:
+    """A one-line error for an issue that must never be posted (a feed entry without a title
+    or an http(s) link)."""
+    if issue.unpostable:
+        name = repr(issue.title) if issue.title else f"the entry {issue.key}"
+        raise InputError(f"{name} has {issue.unpostable}: it is never posted")
+
+
+def make_plan(
+    issue: Issue,
+    settings: Settings,
+    *,
+    platforms: Sequence[str] | None = None,
+    pick: Sequence[int] | None = None,
+    count: int | None = None,
+) -> Plan:
+    """Choose the highlights and compose one thread per platform."""
+    refuse_unpostable(issue)
+    highlights, left = choose(
+        issue, count=count if count is not None else settings.highlights, pick=list(pick) if pick else None
+    )
+    # The newsletter's identity: its settings, else what the issue says of itself.
+    threads = compose_threads(
+        issue,
+        highlights,
+        platforms=tuple(platforms or settings.platforms),
+        numbering=settings.numbering,
+        newsletter_name=settings.newsletter_name or issue.newsletter or "",
+        subscribe_url=settings.subscribe_url,
+        fallback_url=settings.newsletter_url or issue.home_url,
+        langs=tuple(settings.langs),
+    )
+    keyed = {platform: replace(thread, issue_key=issue.key) for platform, thread in threads.items()}
+    return Plan(threads=keyed, highlights=tuple(highlights), left_out=tuple(left))
 
 
 def plan_threads(
@@ -23,19 +69,5 @@ def plan_threads(
     pick: Sequence[int] | None = None,
     count: int | None = None,
 ) -> dict[str, Thread]:
-    """Choose the highlights and compose one thread per platform."""
-    highlights = select_highlights(
-        issue, count=count if count is not None else settings.highlights, pick=list(pick) if pick else None
-    )
-    subscribe = settings.subscribe_url
-    threads = compose_threads(
-        issue,
-        highlights,
-        platforms=tuple(platforms or settings.platforms),
-        numbering=settings.numbering,
-        newsletter_name=settings.newsletter_name,
-        subscribe_url=subscribe,
-        fallback_url=settings.newsletter_url,
-        langs=tuple(settings.langs),
-    )
-    return {platform: replace(thread, issue_key=issue.key) for platform, thread in threads.items()}
+    """The threads alone (what ``bot post`` sends)."""
+    return make_plan(issue, settings, platforms=platforms, pick=pick, count=count).threads

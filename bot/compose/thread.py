@@ -20,7 +20,7 @@ from bot import platforms
 from bot.platforms import DEFAULT_PLATFORMS
 from bot.compose.length import RULES, Rules
 from bot.compose.model import Card, Post, Thread
-from bot.compose.split import number_suffix, split_text, widest_suffix
+from bot.compose.split import number_suffix, widest_suffix, words
 from bot.errors import ComposeError
 from bot.newsletter.model import Issue, Item
 
@@ -39,7 +39,7 @@ class ComposeOptions:
 
     platforms: tuple[str, ...] = DEFAULT_PLATFORMS
     numbering: bool = True
-    newsletter_name: str = "ML4Sci"
+    newsletter_name: str = ""
     subscribe_url: str | None = None
     fallback_url: str | None = None
     langs: tuple[str, ...] = ("en",)
@@ -58,7 +58,7 @@ def compose_threads(
     *,
     platforms: Sequence[str] = DEFAULT_PLATFORMS,
     numbering: bool = True,
-    newsletter_name: str = "ML4Sci",
+    newsletter_name: str = "",
     subscribe_url: str | None = None,
     fallback_url: str | None = None,
     langs: Sequence[str] = ("en",),
@@ -91,7 +91,7 @@ def compose_threads(
 def _as_item(highlight: Any) -> Item:
     item = getattr(highlight, "item", highlight)
     if not isinstance(item, Item):
-        raise TypeError(f"a highlight must be an Item or have an .item, not {type(highlight).__name__}")
+        raise TypeError(f"a highlight must be a Story or have a .story, not {type(highlight).__name__}")
     return item
 
 
@@ -170,27 +170,61 @@ def _opening(
 
 
 def _headline(issue: Issue, newsletter_name: str) -> str:
+    """The title, led by the newsletter's name (and number) unless the title already says them."""
     title = _clean(issue.title)
-    if issue.number is not None and f"#{issue.number}" not in title:
-        return f"{newsletter_name} #{issue.number}: {title}"
-    if newsletter_name and newsletter_name.lower() not in title.lower():
-        return f"{newsletter_name}: {title}"
+    name = _clean(newsletter_name)
+    numbered = issue.number is not None and str(issue.number) not in title
+    if name and _bare(name) not in _bare(title):
+        return f"{name} #{issue.number}: {title}" if numbered else f"{name}: {title}"
+    if numbered and not name:
+        return f"Issue #{issue.number}: {title}"
     return title
 
 
 def _highlight(item: Item, rules: Rules, *, reserve: str, post_number: int) -> list[_Draft]:
+    """One post per story: its headline and as much commentary as fits, with its main link."""
     text = _clean(item.text)
-    head = " ".join(part for part in (item.marker, f"[{item.tag}]" if item.tag else None, text) if part)
-    # Only a web link helps a reader (and only those become Bluesky facets).
-    first_link = next((link.url for link in item.links if _WEB.match(link.url)), None)
-    body = head if not first_link or first_link in text else f"{head}\n{first_link}"
-    chunks = split_text(body, rules, reserve=reserve, post_number=post_number, item_index=item.index)
-    if not chunks:
-        raise ComposeError(f"post {post_number} (item {item.index}) has no text to post")
-    return [
-        _Draft(chunk, "highlight" if n == 0 else "continuation", item.index)
-        for n, chunk in enumerate(chunks)
-    ]
+    head = " ".join(part for part in (item.marker, f"[{item.tag}]" if item.tag else None) if part)
+    link = item.main_link if item.main_link and _WEB.match(item.main_link) else None
+    tail = f"\n{link}" if link and link not in text else ""
+    body = summarise(f"{head} {text}".strip(), rules, tail=tail + reserve)
+    if not body and not text:
+        raise ComposeError(f"post {post_number} (story {item.index}) has no text to post")
+    if not body:
+        raise ComposeError(
+            f"post {post_number} (story {item.index}) cannot fit in {rules.describe_limit()}: "
+            f"its first word alone measures {rules.describe(text.split()[0] + tail)}"
+        )
+    return [_Draft(body + tail, "highlight", item.index)]
+
+
+def summarise(text: str, rules: Rules, *, tail: str = "") -> str:
+    """The longest start of ``text`` that fits one post with ``tail`` after it: whole sentences
+    when they fit, else a clause or words cut with an ellipsis. Never cuts a word or a URL."""
+    if rules.fits(text + tail):
+        return text
+    ws = words(text)
+    if not ws:
+        return ""
+    low, high = 0, len(ws) - 1  # the last word index whose prefix (with an ellipsis) fits
+    best = -1
+    while low <= high:
+        mid = (low + high) // 2
+        if rules.fits(text[: ws[mid].end] + ELLIPSIS + tail):
+            best, low = mid, mid + 1
+        else:
+            high = mid - 1
+    if best < 0:
+        return ""
+    floor = ws[best].end * 0.35  # a cut this early at a sentence end beats a cut mid-sentence
+    for penalty in (0, 1):
+        for i in range(best, -1, -1):
+            if ws[i].end < floor:
+                break
+            if ws[i].penalty <= penalty:
+                cut = text[: ws[i].end]
+                return cut if penalty == 0 and rules.fits(cut + tail) else cut.rstrip(",;:—–") + ELLIPSIS
+    return text[: ws[best].end].rstrip(",;:—–") + ELLIPSIS
 
 
 def _closing(
@@ -199,11 +233,15 @@ def _closing(
     url = subscribe_link(
         issue.url, fallback_url=options.fallback_url, subscribe_url=options.subscribe_url
     )
-    name = options.newsletter_name or "the newsletter"
+    name = _clean(options.newsletter_name)
     # The issue's number (else its title) keeps this post unique per issue: X refuses a text
     # the account has posted before ("duplicate content"), and a closing post is otherwise
     # the same every week.
-    which = f"{name} #{issue.number}" if issue.number is not None else f"{name}: {issue.title}"
+    if name:
+        which = f"{name} #{issue.number}" if issue.number is not None else f"{name}: {_clean(issue.title)}"
+    else:
+        which = f"issue #{issue.number}" if issue.number is not None else f"“{_clean(issue.title)}”"
+        name = "this newsletter"
     text = (
         f"Thanks for reading {which}! Subscribe for every new issue:\n{url}"
         if url
@@ -256,6 +294,12 @@ def _post(rules: Rules, raw: str, *, draft: _Draft, position: int, card: Card | 
 def _clean(text: str) -> str:
     """NFC (what X counts and what we send to both), no refused characters, single spaces."""
     return _SPACES.sub(" ", _REFUSED.sub("", unicodedata.normalize("NFC", text or ""))).strip()
+
+
+def _bare(text: str) -> str:
+    """Lower case, no leading "the", single spaces: how two spellings of a name compare."""
+    text = " ".join(text.lower().split())
+    return text[4:] if text.startswith("the ") else text
 
 
 def _paragraphs(*parts: str) -> str:

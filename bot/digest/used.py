@@ -114,10 +114,10 @@ def auto_mark(db: Database, *, clock: Clock = utcnow) -> int:
 
 
 def _issue_refs(data: dict[str, Any]) -> list[str]:
-    """Every embedded post's URL and URI, and every link in the issue's items."""
+    """Every embedded post's URL and URI, and every link in the issue's stories."""
     refs = [ref for e in data.get("embeds", ()) for ref in (e.get("url"), e.get("id")) if ref]
     for section in data.get("sections", ()):
-        for item in section.get("items", ()):
+        for item in section.get("stories", section.get("items", ())):
             refs += [link["url"] for link in item.get("links", ()) if link.get("url")]
             refs += [e["url"] for e in item.get("embeds", ()) if e.get("url")]
     return refs

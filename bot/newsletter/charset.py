@@ -252,5 +252,35 @@ def repair_mojibake(text: str) -> tuple[str, int]:
 
 
 def fix_text(text: str) -> str:
-    """:func:`repair_mojibake` without the count."""
-    return repair_mojibake(text)[0] if text else text
+    """Mojibake repaired: ftfy for the encodings it knows (cp1252, Latin-1, cp1250/1251, Mac
+    Roman, double encodings), then our cp1257 table, which ftfy lacks (Baltic systems).
+
+    ftfy is told to change nothing else: curly quotes, ligatures, widths and normalisation stay
+    as the author wrote them (composition normalises to NFC itself).
+    """
+    if not text or text.isascii():
+        return text
+    return repair_mojibake(_ftfy(text))[0]
+
+
+def _ftfy(text: str) -> str:
+    import ftfy
+
+    global _FTFY_CONFIG
+    if _FTFY_CONFIG is None:
+        _FTFY_CONFIG = ftfy.TextFixerConfig(
+            unescape_html=False,
+            remove_terminal_escapes=False,
+            uncurl_quotes=False,
+            fix_latin_ligatures=False,
+            fix_character_width=False,
+            fix_line_breaks=False,
+            fix_surrogates=True,
+            remove_control_chars=False,
+            normalization=None,
+            explain=False,
+        )
+    return ftfy.fix_text(text, config=_FTFY_CONFIG)
+
+
+_FTFY_CONFIG = None

@@ -8,6 +8,7 @@ attributes that tell a tweet embed from a share button. The text reaches it alre
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import re
 from typing import Any
@@ -19,6 +20,7 @@ from bot.newsletter.html import fragment_blocks
 from bot.newsletter.items import squash
 from bot.newsletter.model import Issue
 from bot.timeutil import iso
+from bot.weburl import is_web_url, shown
 
 _XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
 _TAGS = re.compile(r"<[^>]+>")
@@ -43,7 +45,9 @@ def parse_feed(text: str, *, source: str) -> tuple[str, list[Issue]]:
         raise InputError(f"malformed feed {source}: {problem}")
     if not parsed.get("version") and not entries:
         raise InputError(f"{source} is not an RSS or Atom feed")
-    issues = [_issue(entry, source=source) for entry in entries]
+    channel = fix_text(squash(_TAGS.sub("", parsed.feed.get("title", ""))))
+    home = parsed.feed.get("link") or None
+    issues = [_issue(entry, source=source, channel=channel, home=home) for entry in entries]
     if problem:
         warning = f"the feed is not well-formed ({problem}); it was read leniently"
         issues = [_with_warning(issue, warning) for issue in issues]
@@ -62,12 +66,15 @@ def _text(entry: Any) -> str:
     return _body(entry) or entry.get("summary", "")
 
 
-def _issue(entry: Any, *, source: str) -> Issue:
+def _issue(entry: Any, *, source: str, channel: str = "", home: str | None = None) -> Issue:
     body = _body(entry)
     summary = entry.get("summary", "") or ""
     if not body:  # a feed without content:encoded carries the post in its description
         body, summary = summary, ""
-    link = entry.get("link") or None
+    elif len(summary) > 400 or _TAGS.sub("", summary).strip()[:60] in _TAGS.sub("", body):
+        summary = ""  # feedparser's stand-in description (the body's start) is no subtitle
+    raw_link = (entry.get("link") or "").strip()
+    link = raw_link if is_web_url(raw_link) else None
     issue = build_issue(
         fragment_blocks(body, base_url=link),
         title=squash(_TAGS.sub("", entry.get("title", ""))),
@@ -76,8 +83,17 @@ def _issue(entry: Any, *, source: str) -> Issue:
         guid=entry.get("id") or link,
         published_at=_published(entry),
         image=_image(entry),
+        newsletter=channel,
+        home_url=home if is_web_url(home) else None,
         source=source,
     )
+    problems = []
+    if not issue.title:
+        problems.append("no title")
+    if not link:
+        problems.append(f"no http(s) link ({shown(raw_link)!r})" if raw_link else "no link")
+    if problems:
+        issue = dataclasses.replace(issue, unpostable=" and ".join(problems))
     if not issue.items:
         return _with_warning(issue, "the feed entry has no readable items (read its page instead)")
     return issue
@@ -103,6 +119,4 @@ def _image(entry: Any) -> str | None:
 
 
 def _with_warning(issue: Issue, warning: str) -> Issue:
-    import dataclasses
-
     return dataclasses.replace(issue, warnings=(*issue.warnings, warning))

@@ -15,13 +15,17 @@ from typing import Any
 from urllib.parse import urljoin
 
 from bot.newsletter import embeds as embed_records
-from bot.newsletter.builder import Block, EmbedBlock, Heading, Para, build_issue
+from bot.newsletter.blocks import Block, Break, EmbedBlock, Heading, Para, TextBuilder
+from bot.newsletter.builder import build_issue
 from bot.newsletter.items import squash
-from bot.newsletter.model import Embed, Issue, Link
+from bot.newsletter.model import Embed, Issue
 from bot.timeutil import iso, parse_iso
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_PARAGRAPHS = frozenset({"p", "pre"})
+_PARAGRAPHS = frozenset({"p", "pre", "dd", "dt"})
+_LIST_ITEMS = frozenset({"li"})
+_BOLD = frozenset({"strong", "b"})
+_BLOCKISH = frozenset({"p", "div", "li", "ul", "ol", "br", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "section"})
 _INLINE = frozenset(
     {
         "a",
@@ -66,12 +70,10 @@ _DROP_TAGS = frozenset(
         "svg",
         "video",
         "audio",
-        "hr",
         "nav",
         "footer",
         "aside",
         "blockquote",
-        "table",
     }
 )
 _DROP_CLASS_PREFIXES = (
@@ -124,17 +126,20 @@ def parse_page(text: str, *, source: str, url: str | None = None, fallback_title
     meta = _page_meta(soup)
     root = next((found for sel in _CONTENT_SELECTORS if (found := soup.select_one(sel))), soup)
     blocks = blocks_from(root, base_url=url)
-    # A bare fragment has no title of its own; its first heading is a section, not the title.
-    title = meta["title"] or fallback_title
-    if blocks and isinstance(blocks[0], Heading) and squash(blocks[0].text) == title:
+    title = meta["title"] or ""
+    if not title and blocks and isinstance(blocks[0], Heading) and blocks[0].level == 1:
+        title, blocks = blocks[0].text, blocks[1:]  # a fragment whose h1 is its title
+    if blocks and isinstance(blocks[0], Heading) and squash(blocks[0].text) == squash(title):
         blocks = blocks[1:]  # the post title repeated at the top of the article
     return build_issue(
         blocks,
         title=title,
+        fallback_title=fallback_title,
         subtitle=meta["subtitle"],
         url=meta["url"] or url,
         published_at=meta["published_at"],
         image=meta["image"],
+        newsletter=meta["site_name"] or "",
         source=source,
     )
 
@@ -174,56 +179,98 @@ def _block(tag: Any, out: list[Block], base_url: str | None) -> None:
     if is_embed:
         if embed:
             out.append(EmbedBlock(embed))
+    elif tag.name == "hr":
+        out.append(Break())
     elif _dropped(tag):
         return
     elif tag.name in _HEADINGS:
-        out.append(Heading(_inline([tag], base_url)[0]))
+        text, links, _ = _inline([tag], base_url)
+        out.append(Heading(text, int(tag.name[1]), links))
     elif tag.name in _PARAGRAPHS:
-        text, links = _inline([tag], base_url)
-        out.append(Para(text, links))
+        _para(_inline([tag], base_url), out)
+    elif tag.name in _LIST_ITEMS and not _has_blocks(tag):
+        _para(_inline([tag], base_url), out, list_item=True)
+    elif tag.name in _LIST_ITEMS:
+        _para(_inline(list(_item_text(tag)), base_url), out, list_item=True)
+        for child in tag.children:  # embeds and nested blocks that are not text (a tweet in an item)
+            if getattr(child, "name", None) and _embed(child)[0]:
+                _block(child, out, base_url)
     else:
         _walk(tag, out, base_url)
 
 
+def _has_blocks(tag: Any) -> bool:
+    return any(getattr(child, "name", None) in ("div", "figure", "blockquote") for child in tag.children)
+
+
+def _item_text(tag: Any) -> Any:
+    for child in tag.children:
+        if not (getattr(child, "name", None) and _embed(child)[0]):
+            yield child
+
+
+def _para(built: tuple[str, tuple[Any, ...], int], out: list[Block], *, list_item: bool = False) -> None:
+    text, links, lead = built
+    if not text and not links:
+        return
+    if lead and lead >= len(text.rstrip(":. ")) and len(text) <= 100 and not list_item:
+        out.append(Heading(text.rstrip(":"), 4, links))  # a bold line alone is a heading
+        return
+    out.append(Para(text, links, lead=lead, list_item=list_item))
+
+
 def _flush(inline: list[Any], out: list[Block], base_url: str | None) -> None:
     if inline:
-        text, links = _inline(inline, base_url)
-        if text:
-            out.append(Para(text, links))
+        _para(_inline(inline, base_url), out)
         inline.clear()
 
 
 def _dropped(tag: Any) -> bool:
     if tag.name in _DROP_TAGS or tag.get("data-component-name") in _DROP_COMPONENTS:
         return True
+    if tag.name == "table" and tag.find("th") is not None:
+        return True  # a data table; emails lay out their whole body in tables without headers
     return any(cls.startswith(_DROP_CLASS_PREFIXES) for cls in tag.get("class") or ())
 
 
-def _inline(nodes: list[Any], base_url: str | None) -> tuple[str, tuple[Link, ...]]:
-    parts: list[str] = []
-    links: list[Link] = []
-    _collect(nodes, parts, links, base_url)
-    return squash("".join(parts)), tuple(links)
+def _inline(nodes: list[Any], base_url: str | None) -> tuple[str, tuple[Any, ...], int]:
+    builder = TextBuilder()
+    _collect(nodes, builder, base_url)
+    return builder.build()
 
 
-def _collect(nodes: Any, parts: list[str], links: list[Link], base_url: str | None) -> None:
+def _collect(nodes: Any, builder: TextBuilder, base_url: str | None) -> None:
     from bs4 import NavigableString, Tag
 
     for node in nodes:
         if type(node) is NavigableString:
-            parts.append(str(node))
-        elif not isinstance(node, Tag) or _dropped(node):
+            builder.add(str(node))
+        elif not isinstance(node, Tag) or _dropped(node) and not _image_link(node):
             continue
         elif node.name == "br":
-            parts.append(" ")
+            builder.add(" ")
+        elif node.name == "sup" and re.fullmatch(r"\s*\[?\d{1,3}\]?\s*", node.get_text()):
+            continue  # a footnote marker
         elif node.name == "a" and node.get("href"):
-            start = len(parts)
-            _collect(node.children, parts, links, base_url)
+            start = builder.mark()
+            _collect(node.children, builder, base_url)
             href = urljoin(base_url or "", node["href"].strip())
             if href.startswith(("http://", "https://")):
-                links.append(Link(url=href, text=squash("".join(parts[start:]))))
+                builder.link(start, href, image=node.find("img") is not None)
+        elif node.name in _BOLD and builder.at_start():
+            _collect(node.children, builder, base_url)
+            if builder.lead_end is None and builder.mark():
+                builder.lead_end = builder.mark()
         else:
-            _collect(node.children, parts, links, base_url)
+            if node.name in _BLOCKISH:
+                builder.add(" ")
+            _collect(node.children, builder, base_url)
+            if node.name in _BLOCKISH:
+                builder.add(" ")
+
+
+def _image_link(node: Any) -> bool:
+    return node.name == "a" and node.get("href") and node.find("img") is not None
 
 
 def _attrs(tag: Any) -> dict[str, Any]:
@@ -304,14 +351,37 @@ def _page_meta(soup: Any) -> dict[str, str | None]:
         "subtitle": text("h3.subtitle")
         or meta("og:description", "description", "twitter:description")
         or "",
-        "url": (canonical.get("href") if canonical else None) or meta("og:url"),
+        "url": (canonical.get("href") if canonical else None) or meta("og:url") or _view_online(soup),
         "published_at": _iso(
             meta("article:published_time")
             or ld.get("datePublished")
             or (soup.time.get("datetime") if soup.time else None)
         ),
         "image": meta("og:image", "twitter:image"),
+        "site_name": meta("og:site_name", "application-name") or ld_publisher(ld),
     }
+
+
+_VIEW_ONLINE = re.compile(
+    r"^\W*(?:view|read|open)(?: this)?(?: (?:email|post|issue|newsletter))? (?:in|on) (?:your |the )?(?:browser|web)\W*$"
+    r"|^\W*(?:view|read) (?:it )?online\W*$",
+    re.IGNORECASE,
+)
+
+
+def _view_online(soup: Any) -> str | None:
+    """An email's "View in browser" link: the issue's own page."""
+    for anchor in soup.find_all("a", href=True):
+        if _VIEW_ONLINE.match(anchor.get_text(" ").strip()) and anchor["href"].startswith(("http://", "https://")):
+            return str(anchor["href"]).strip()
+    return None
+
+
+def ld_publisher(ld: dict[str, Any]) -> str | None:
+    publisher = ld.get("publisher")
+    if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+        return squash(publisher["name"])
+    return None
 
 
 def _json_ld(soup: Any) -> dict[str, Any]:

@@ -18,7 +18,9 @@ _SPACE = re.compile(r"\s+")
 _URL = re.compile(r"https?://[^\s<>\[\]\"'`]+", re.IGNORECASE)
 _NUMBER = (
     re.compile(r"#\s?(\d{1,5})\b"),
-    re.compile(r"\b(?:issue|no\.|number|edition)\s*#?\s*(\d{1,5})\b", re.IGNORECASE),
+    re.compile(r"\b(?:issue|no\.?|nr\.?|number|edition|vol\.?|volume|ep\.?|episode)\s*#?\s*(\d{1,5})\b", re.IGNORECASE),
+    # "Import AI 329: ...", "Artifacts Log 2: ...": a name, its number, a colon.
+    regex.compile(r"^\s*\p{L}[\p{L}\p{N}'’&.-]*(?:\s+\p{L}[\p{L}'’&.-]*){0,4}\s+(\d{1,5})\s*[:|–—-]\s"),
 )
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|howdy|greetings|welcome|dear|good (?:morning|afternoon|evening))\b",
@@ -72,7 +74,8 @@ def _leading_tag(text: str) -> tuple[str | None, str]:
 
 
 def issue_number(title: str) -> int | None:
-    """The issue number a title carries (``ML4Sci #33: ...`` -> 33)."""
+    """The issue number a title carries: ``ML4Sci #33: ...``, ``No. 33``, ``Issue 33``,
+    ``Import AI 329: ...`` -> the number."""
     for pattern in _NUMBER:
         match = pattern.search(title)
         if match:

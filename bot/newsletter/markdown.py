@@ -1,82 +1,73 @@
-"""Provide the Markdown reader, for Substack exports run through Pandoc.
+"""Provide the Markdown reader: Substack exports run through Pandoc, Hugo/Jekyll posts, beehiiv
+and Buttondown Markdown.
 
-Those exports carry YAML front matter (title, subtitle, date, ``email_sent_at``), ATX headings
-with ``{#id .class}`` attributes, and Pandoc fenced divs (``::: {.tweet attrs="{...}"}``) that
-keep Substack's embed ``data-attrs``. Tweet and Bluesky divs become embeds; image, video,
-footnote, button and widget divs are skipped; other divs are transparent. Block quotes and code
-blocks are not items (a quote illustrates the item before it).
+markdown-it-py does the CommonMark parsing; what is ours is the Pandoc layer around it:
+YAML front matter (title, subtitle, date, ``email_sent_at``), ``{#id .class}`` attributes on
+headings, links and spans, and fenced divs (``::: {.tweet attrs="{...}"}``) that keep
+Substack's embed ``data-attrs``. Tweet and Bluesky divs become embeds; image, video, footnote,
+button and widget divs are skipped; other divs are transparent. A body that is really HTML
+(Substack's HTML pasted into a Jekyll post) is read by the HTML reader, with the front matter.
+Block quotes and code blocks are not stories (a quote illustrates the story before it).
 """
 
 from __future__ import annotations
 
-import html
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from bot.newsletter import embeds as embed_records
-from bot.newsletter.builder import Block, EmbedBlock, Heading, Para, build_issue
-from bot.newsletter.items import squash
-from bot.newsletter.model import Embed, Issue, Link
+from bot.newsletter.blocks import Block, Break, EmbedBlock, Heading, Para, TextBuilder
+from bot.newsletter.builder import build_issue
+from bot.newsletter.model import Embed, Issue
 from bot.timeutil import iso, parse_iso
 
 _FENCE_DIV = re.compile(r"^\s*(:{3,})\s*(.*?)\s*:*\s*$")
 _CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_ATX = re.compile(r"^\s{0,3}(#{1,6})(?:\s+(.*?))?\s*$")
-_HEADING_ATTRS = re.compile(r"\s*\{[^{}]*\}\s*$")
-_BREAK = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
-_HTML_LINE = re.compile(r"^\s*</?[A-Za-z][^>]*>\s*$")
-_LIST = re.compile(r"^(\s*)(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
-_QUOTE = re.compile(r"^\s{0,3}>")
+_HEADING_ATTRS = re.compile(r"^(\s{0,3}#{1,6}\s.*?)\s*\{[^{}]*\}\s*$")
+_LINK_ATTRS = re.compile(r"(\]\([^()\s]*(?:\([^()\s]*\))?[^()\s]*(?:\s+\"[^\"]*\")?\))\{[^{}\n]*\}")
+_SPAN = re.compile(r"\[([^\[\]\n]*)\]\{[^{}\n]*\}")
 _ATTR_VALUE = re.compile(r'([\w-]+)="((?:[^"\\]|\\.)*)"')
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_EMPHASIS = re.compile(r"(?<![\w\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w])")
-_TAG = re.compile(r"</?[A-Za-z][^>]*>")
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+_HTML_BODY = re.compile(r"^\s*<(?:p|div|h[1-6]|ul|ol|figure|blockquote|table)[\s>]", re.IGNORECASE | re.MULTILINE)
 _SKIPPED_DIVS = (
-    "youtube-wrap",
-    "vimeo-wrap",
-    "image2-inset",
-    "image-link-expand",
-    "captioned-image-container",
-    "footnote",
-    "button-wrapper",
-    "captioned-button-wrap",
-    "subscription-widget",
-    "pencraft",
-    "embedded-post",
-    "poll-embed",
-    "tweet-",
+    "youtube-wrap", "vimeo-wrap", "image2-inset", "image-link-expand", "captioned-image-container",
+    "footnote", "button-wrapper", "captioned-button-wrap", "subscription-widget", "pencraft",
+    "embedded-post", "poll-embed", "tweet-", "player-unavailable", "youtube-inner", "iframe",
+    "file-embed", "install-substack-app", "paywall", "digest-post-embed", "preformatted-block",
 )
-_PRIVATE = 0xE000  # escaped punctuation is parked in the Private Use Area while parsing
-
-
-@dataclass
-class _State:
-    blocks: list[Block] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)  # the paragraph being read
-    in_list: bool = False  # the open paragraph is a list item (indented lines continue it)
-    quote: bool = False  # inside a block quote until the next blank line
-    divs: list[bool] = field(default_factory=list)  # open fenced divs: skipped or not
-    code: str | None = None  # the open code fence
+_EMBED_MARK = re.compile("^\ue000(\\d+)\ue001$")
+_FOOTNOTE_TEXT = re.compile(r"^\s*(?:\[?\d{1,3}\]?|[*†‡])\s*$")
 
 
 def parse_markdown(text: str, *, source: str, fallback_title: str = "") -> Issue:
     meta, body = front_matter(text)
-    blocks = markdown_blocks(body)
     title = meta.get("title", "")
+    if looks_like_html(body):
+        from bot.newsletter.html import fragment_blocks
+
+        blocks = fragment_blocks(body, base_url=meta.get("canonical_url") or meta.get("url") or None)
+    else:
+        blocks = markdown_blocks(body)
     if not title and blocks and isinstance(blocks[0], Heading):
-        title, blocks = squash(blocks[0].text), blocks[1:]
+        title, blocks = blocks[0].text, blocks[1:]
     return build_issue(
         blocks,
-        title=title or fallback_title,
-        subtitle=meta.get("subtitle", ""),
-        url=meta.get("canonical_url") or meta.get("url") or None,
+        title=title,
+        fallback_title=fallback_title,
+        subtitle=meta.get("subtitle", "") or meta.get("description", ""),
+        url=meta.get("canonical_url") or meta.get("url") or meta.get("permalink") or None,
         published_at=_published(meta),
         image=meta.get("cover_image") or meta.get("image") or None,
+        newsletter=meta.get("newsletter") or meta.get("publication") or meta.get("site") or "",
         source=source,
     )
+
+
+def looks_like_html(body: str) -> bool:
+    """A body written in HTML rather than Markdown (most of its blocks are HTML tags)."""
+    tags = len(_HTML_BODY.findall(body))
+    lines = sum(1 for line in body.split("\n") if line.strip())
+    return tags >= 3 and tags * 4 >= min(lines, 40)
 
 
 def front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -91,7 +82,7 @@ def front_matter(text: str) -> tuple[dict[str, str], str]:
     for line in lines[1:end]:
         key, colon, value = line.partition(":")
         if colon and key.strip() and not key.startswith((" ", "\t", "-")):
-            meta[key.strip()] = _scalar(value.strip())
+            meta[key.strip().lower()] = _scalar(value.strip())
     return meta, "\n".join(lines[end + 1 :])
 
 
@@ -116,78 +107,77 @@ def _published(meta: dict[str, str]) -> str | None:
 
 
 def markdown_blocks(body: str) -> list[Block]:
-    state = _State()
+    """The blocks of a Markdown body (Pandoc's extensions included)."""
+    text, embeds = _pandoc_layer(body)
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    return _Walker(embeds).walk(parser.parse(text))
+
+
+def _pandoc_layer(body: str) -> tuple[str, list[Embed]]:
+    """Resolve fenced divs (skipped, transparent or embeds) and strip ``{...}`` attributes."""
+    out: list[str] = []
+    embeds: list[Embed] = []
+    divs: list[bool] = []  # open fenced divs: skipped or not
+    code: str | None = None
     for line in body.split("\n"):
-        _line(state, line.rstrip("\r"))
-    _flush(state)
-    return state.blocks
+        line = line.rstrip("\r")
+        if code is not None:
+            if not any(divs):
+                out.append(line)
+            if line.strip().startswith(code):
+                code = None
+            continue
+        fence = _FENCE_DIV.match(line)
+        if fence:
+            spec = fence.group(2)
+            if not spec:
+                if divs:
+                    divs.pop()
+            elif any(divs):
+                divs.append(True)
+            else:
+                classes, attrs = _div_attrs(spec)
+                embed = _div_embed(classes, attrs)
+                if embed:
+                    embeds.append(embed)
+                    out.extend(["", f"\ue000{len(embeds) - 1}\ue001", ""])
+                divs.append(embed is not None or any(c.startswith(_SKIPPED_DIVS) for c in classes)
+                            or any(c in ("tweet", "twitter-embed", "bluesky-wrap") for c in classes))
+            out.append("")
+            continue
+        if any(divs):
+            continue
+        if _CODE_FENCE.match(line):
+            code = _CODE_FENCE.match(line).group(1)  # type: ignore[union-attr]
+        line = _balance_destinations(line)
+        line = _HEADING_ATTRS.sub(r"\1", line)
+        line = _LINK_ATTRS.sub(r"\1", line)
+        line = _SPAN.sub(r"\1", line)
+        out.append(line)
+    return "\n".join(out), embeds
 
 
-def _line(state: _State, line: str) -> None:
-    if state.code is not None:
-        if line.strip().startswith(state.code):
-            state.code = None
-        return
-    if fence := _FENCE_DIV.match(line):
-        _fence(state, fence.group(2))
-        return
-    if any(state.divs):
-        return
-    if code := _CODE_FENCE.match(line):
-        _flush(state)
-        state.code = code.group(1)
-        return
-    if not line.strip():
-        state.quote = False
-        if state.in_list:
-            state.lines.append("")  # a loose list: indented lines after it still continue the item
-        else:
-            _flush(state)
-        return
-    if state.quote or _QUOTE.match(line):
-        _flush(state)
-        state.quote = True
-        return
-    _content(state, line)
+_DESTINATION = re.compile(r"\]\((https?://[^\s)]*\([^\s]*)")
+_OPEN_PAREN = "\ue028"  # a "(" parked inside a link destination whose parens do not balance
+_PARKED = "%EE%80%A8"  # how markdown-it writes that character into an href
 
 
-def _content(state: _State, line: str) -> None:
-    if heading := _ATX.match(line):
-        _flush(state)
-        state.blocks.append(Heading(_inline(_HEADING_ATTRS.sub("", heading.group(2) or ""))[0]))
-    elif _BREAK.match(line) or _HTML_LINE.match(line):
-        _flush(state)
-    elif item := _LIST.match(line):
-        _flush(state)
-        state.lines, state.in_list = [item.group(2)], True
-    elif state.in_list and state.lines and not line.startswith(("  ", "\t")) and _blank_before(state):
-        _flush(state)  # an unindented paragraph after a blank line ends the list item
-        state.lines = [line]
-    else:
-        state.lines.append(line)
+def _balance_destinations(line: str) -> str:
+    """Park the unbalanced "(" of URLs like Wikipedia's ``#:~:text=Peta%20(%2F...`` links, which
+    CommonMark would otherwise not read as links at all."""
 
+    def park(match: re.Match[str]) -> str:
+        url = match.group(1)
+        if url.count("(") < url.count(")"):
+            return match.group(0)  # balanced, with the link's own ")" after: CommonMark reads it
+        end = url.find(")")
+        if end < 0:
+            return match.group(0)
+        return "](" + url[:end].replace("(", _OPEN_PAREN) + url[end:]
 
-def _blank_before(state: _State) -> bool:
-    return bool(state.lines) and state.lines[-1] == ""
-
-
-def _fence(state: _State, spec: str) -> None:
-    if not spec:  # a closing fence
-        if state.divs:
-            state.divs.pop()
-        return
-    _flush(state)
-    if any(state.divs):
-        state.divs.append(True)
-        return
-    classes, attrs = _div_attrs(spec)
-    embed = _div_embed(classes, attrs)
-    if embed:
-        state.blocks.append(EmbedBlock(embed))
-    skip = embed is not None or any(
-        c.startswith(_SKIPPED_DIVS) or c in ("tweet", "twitter-embed", "bluesky-wrap") for c in classes
-    )
-    state.divs.append(skip)
+    return _DESTINATION.sub(park, line)
 
 
 def _div_attrs(spec: str) -> tuple[list[str], dict[str, Any]]:
@@ -215,78 +205,119 @@ def _div_embed(classes: list[str], attrs: dict[str, Any]) -> Embed | None:
     return None
 
 
-def _flush(state: _State) -> None:
-    lines = [line for line in state.lines if line.strip()]
-    state.lines, state.in_list = [], False
-    if lines:
-        text, links = _inline(" ".join(line.strip().rstrip("\\") for line in lines))
-        state.blocks.append(Para(text, links))
+class _Walker:
+    """markdown-it tokens to blocks: one :class:`Para` per paragraph or top-level list item."""
+
+    def __init__(self, embeds: list[Embed]) -> None:
+        self.embeds = embeds
+        self.out: list[Block] = []
+
+    def walk(self, tokens: list[Any]) -> list[Block]:
+        depth = 0  # list nesting
+        quote = 0
+        item: TextBuilder | None = None  # the open top-level list item
+        heading_level = 0
+        for position, token in enumerate(tokens):
+            kind = token.type
+            if kind in ("bullet_list_open", "ordered_list_open"):
+                depth += 1
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                depth -= 1
+            elif kind == "blockquote_open":
+                quote += 1
+            elif kind == "blockquote_close":
+                quote -= 1
+            elif quote:
+                continue
+            elif kind == "list_item_open" and depth == 1:
+                item = TextBuilder()
+            elif kind == "list_item_close" and depth == 1 and item is not None:
+                self._para(item, list_item=True)
+                item = None
+            elif kind == "heading_open":
+                heading_level = int(token.tag[1:])
+            elif kind == "hr":
+                self.out.append(Break())
+            elif kind == "html_block":
+                self._html(token.content)
+            elif kind == "inline":
+                parent = tokens[position - 1].type if position else ""
+                if parent == "heading_open":
+                    builder = TextBuilder()
+                    _inline(token.children or [], builder)
+                    text, links, _ = builder.build()
+                    self.out.append(Heading(text, heading_level, links))
+                elif item is not None:
+                    if not item.at_start():
+                        item.add(" ")
+                    _inline(token.children or [], item)
+                else:
+                    mark = _EMBED_MARK.match(token.content.strip())
+                    if mark:
+                        self.out.append(EmbedBlock(self.embeds[int(mark.group(1))]))
+                        continue
+                    builder = TextBuilder()
+                    _inline(token.children or [], builder)
+                    self._para(builder)
+        return self.out
+
+    def _para(self, builder: TextBuilder, *, list_item: bool = False) -> None:
+        text, links, lead = builder.build()
+        if not text and not links:
+            return
+        if lead and lead >= len(text.rstrip(":. ")) and len(text) <= 100 and not list_item:
+            self.out.append(Heading(text.rstrip(":"), 4, links))  # a bold line alone is a heading
+            return
+        self.out.append(Para(text, links, lead=lead, list_item=list_item))
+
+    def _html(self, content: str) -> None:
+        from bot.newsletter.html import fragment_blocks
+
+        if re.search(r"<hr\b", content, re.IGNORECASE) and not re.search(r"<p\b", content, re.I):
+            self.out.append(Break())
+            return
+        self.out.extend(fragment_blocks(content))
 
 
-def _inline(source: str) -> tuple[str, tuple[Link, ...]]:
-    """Render inline Markdown to plain text and the links it holds."""
-    text = _ESCAPE.sub(lambda m: chr(_PRIVATE + ord(m.group(1))), source)
-    text = _AUTOLINK.sub(lambda m: f"[{m.group(1)}]({m.group(1)})", text)
-    links: list[Link] = []
-    text = _links(text, links)
-    return _plain(text), tuple(Link(url=_restore(link.url), text=_plain(link.text)) for link in links)
-
-
-def _plain(text: str) -> str:
-    return squash(html.unescape(_restore(_EMPHASIS.sub("", _TAG.sub("", text)).replace("`", ""))))
-
-
-def _restore(text: str) -> str:
-    return "".join(chr(ord(c) - _PRIVATE) if _PRIVATE <= ord(c) < _PRIVATE + 128 else c for c in text)
-
-
-def _links(text: str, links: list[Link]) -> str:
-    """Replace ``[text](url){attrs}``, ``![alt](src)`` and ``[text]{.class}`` by their text."""
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        image = text.startswith("![", i)
-        start = i + 1 if image else i
-        if start >= len(text) or text[start] != "[":
-            out.append(text[i])
-            i += 1
-            continue
-        close = _matching(text, start, "[", "]")
-        if close is None:
-            out.append(text[i])
-            i += 1
-            continue
-        label, after = text[start + 1 : close], close + 1
-        url = None
-        if after < len(text) and text[after] == "(":
-            end = _matching(text, after, "(", ")")
-            if end is None:  # an unbalanced "(" inside the URL (Wikipedia's #:~:text= links)
-                end = text.find(")", after)
-                end = end if end > 0 and " " not in text[after:end] else None
-            if end is not None:
-                url, after = text[after + 1 : end].split(' "')[0].strip().strip("<>"), end + 1
-        if after < len(text) and text[after] == "{":
-            end = _matching(text, after, "{", "}")
-            after = end + 1 if end is not None else after
-        if url is None and after == close + 1:
-            out.append(text[i])  # a plain bracket, not a link or span
-            i += 1
-            continue
-        rendered = "" if image or (url or "").startswith("#footnote") else _links(label, links)
-        if url and rendered and url.startswith(("http://", "https://")):
-            links.append(Link(url=url, text=rendered))
-        out.append(rendered)
-        i = after
-    return "".join(out)
-
-
-def _matching(text: str, start: int, opening: str, closing: str) -> int | None:
-    depth = 0
-    for j in range(start, len(text)):
-        if text[j] == opening:
-            depth += 1
-        elif text[j] == closing:
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
+def _inline(children: list[Any], builder: TextBuilder) -> None:
+    """Render inline tokens into ``builder``: text, links with offsets, the bold lead-in."""
+    links: list[tuple[int, str, bool]] = []
+    strong_at: list[int] = []
+    sup = 0
+    for child in children:
+        kind = child.type
+        if kind == "text":
+            if not (sup and _FOOTNOTE_TEXT.match(child.content)):
+                builder.add(child.content)
+        elif kind == "code_inline":
+            builder.add(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            builder.add(" ")
+        elif kind == "link_open":
+            href = str(child.attrs.get("href", "")).replace(_PARKED, "(")
+            links.append((builder.mark(), href, False))
+            if href.startswith("#"):
+                sup += 1  # a footnote anchor's number is not text
+        elif kind == "link_close" and links:
+            start, href, image = links.pop()
+            if href.startswith("#"):
+                sup -= 1
+            elif href:
+                builder.link(start, href, image=image)
+        elif kind == "image":
+            if links:
+                start, href, _ = links[-1]
+                links[-1] = (start, href, True)
+        elif kind == "strong_open":
+            strong_at.append(builder.mark() if builder.at_start() else -1)
+        elif kind == "strong_close" and strong_at:
+            if strong_at.pop() >= 0 and builder.lead_end is None:
+                builder.lead_end = builder.mark()
+        elif kind == "html_inline":
+            tag = child.content.lower()
+            if tag.startswith("<sup"):
+                sup += 1
+            elif tag.startswith("</sup") and sup:
+                sup -= 1
+            elif tag.startswith("<br"):
+                builder.add(" ")

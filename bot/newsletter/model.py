@@ -1,22 +1,33 @@
-"""Provide the frozen records of a parsed newsletter issue.
+"""Provide the frozen records of a parsed newsletter issue: sections of stories.
 
-An :class:`Issue` is what every reader (plain text, Markdown, HTML, RSS/Atom, Substack JSON)
-produces and what composition consumes. It round-trips through JSON for the ``issues`` table.
+An :class:`Issue` is what every reader (plain text, Markdown, HTML, RSS/Atom, Substack JSON,
+email) produces and what composition consumes. A :class:`Story` is one news item: a headline,
+the commentary that follows it up to the next boundary, its links, and the one *main link*
+chosen on evidence (:mod:`bot.newsletter.stories`). It round-trips through JSON for the
+``issues`` table (older rows, stored when an issue held paragraphs as ``items``, still load).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Link:
-    """A hyperlink inside an item: its target and the text it was shown on."""
+    """A hyperlink: its target, the text it was shown on, and where that text is.
+
+    ``start``/``end`` are character offsets of the link text in its paragraph's plain text
+    (``-1`` when unknown); ``image`` is true for a link wrapped around a picture.
+    """
 
     url: str
     text: str = ""
+    start: int = field(default=-1, compare=False)
+    end: int = field(default=-1, compare=False)
+    image: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -34,32 +45,84 @@ class Embed:
 
 
 @dataclass(frozen=True)
-class Item:
-    """One entry of a section: usually a paragraph or a list item.
+class Story:
+    """One news item of a section.
 
-    ``index`` is 1-based over the whole issue, in reading order; ``--pick`` uses it.
-    ``marker`` is the leading emoji the author flags items with (``🤯``), ``tag`` the
-    ``[Source]`` label without brackets (``Arxiv``), ``text`` the item without either.
+    ``number`` is 1-based over the whole issue, in reading order; ``--pick`` uses it.
+    ``headline`` is the story's heading, bold lead-in or first sentence; ``text`` the whole
+    story as one paragraph of plain text (headline first, then the commentary); ``marker`` the
+    leading emoji the author flags it with (``🤯``), ``tag`` its ``[Source]`` label without
+    brackets. ``main_link`` is the link a post about it carries (``None``: it has none worth
+    posting), and ``why_link`` says on what evidence it was chosen.
     """
 
-    index: int
+    number: int
     section: str
-    text: str
+    headline: str = ""
+    text: str = ""
     marker: str | None = None
     tag: str | None = None
     links: tuple[Link, ...] = ()
+    main_link: str | None = None
+    why_link: str = ""
     embeds: tuple[Embed, ...] = ()
+
+    @property
+    def index(self) -> int:
+        """The story's number (the name older callers use)."""
+        return self.number
+
+    @classmethod
+    def of(
+        cls,
+        number: int,
+        section: str,
+        text: str,
+        *,
+        marker: str | None = None,
+        tag: str | None = None,
+        links: tuple[Link, ...] = (),
+        embeds: tuple[Embed, ...] = (),
+    ) -> Story:
+        """A one-paragraph story, its headline and main link chosen as the readers choose them."""
+        from bot.newsletter.mainlink import Placed, choose_main_link
+        from bot.newsletter.stories import first_sentence
+
+        placed = [
+            Placed(link if link.start >= 0 else dataclasses.replace(link, start=max(0, text.find(link.text))), text)
+            for link in links
+        ]
+        main, why = choose_main_link(placed, tag=tag)
+        return cls(
+            number=number,
+            section=section,
+            headline=first_sentence(text),
+            text=text,
+            marker=marker,
+            tag=tag,
+            links=links,
+            main_link=main,
+            why_link=why,
+            embeds=embeds,
+        )
+
+
+Item = Story  # the name composition and the digest used before stories
 
 
 @dataclass(frozen=True)
 class Section:
     title: str
-    items: tuple[Item, ...] = ()
+    stories: tuple[Story, ...] = ()
+
+    @property
+    def items(self) -> tuple[Story, ...]:
+        return self.stories
 
 
 @dataclass(frozen=True)
 class Issue:
-    """One newsletter issue."""
+    """One newsletter issue, and the newsletter it belongs to."""
 
     title: str
     sections: tuple[Section, ...] = ()
@@ -71,48 +134,75 @@ class Issue:
     image: str | None = None  # cover image URL, for link cards
     embeds: tuple[Embed, ...] = ()  # every embedded post, in order
     source: str = ""  # where it was read from
+    newsletter: str = ""  # the newsletter's name, from the feed, the page or the export
+    home_url: str | None = None  # the newsletter's home page
+    kind: str = "roundup"  # "roundup" (a list of stories) or "essay" (read as its sections)
+    unpostable: str = ""  # why this issue must never be posted ("no title"), else ""
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
-    def items(self) -> list[Item]:
-        return [item for section in self.sections for item in section.items]
+    def stories(self) -> list[Story]:
+        return [story for section in self.sections for story in section.stories]
+
+    @property
+    def items(self) -> list[Story]:
+        return self.stories
 
     @property
     def key(self) -> str:
-        """The identity used to store an issue: guid, else URL, else a hash of the title."""
+        """The identity used to store an issue: guid, else URL, else a hash of its content.
+
+        The hash covers the title, the date and the stories, so two untitled or linkless feed
+        entries never share a key.
+        """
         if self.guid:
             return self.guid
         if self.url:
             return self.url
-        import hashlib
-
-        return "sha256:" + hashlib.sha256(self.title.encode("utf-8")).hexdigest()[:16]
+        digest = hashlib.sha256()
+        for part in (self.title, self.published_at or "", *(s.text for s in self.stories)):
+            digest.update(part.encode("utf-8") + b"\0")
+        return "sha256:" + digest.hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Issue:
-        def embed(d: dict[str, Any]) -> Embed:
-            return Embed(**d)
-
-        def item(d: dict[str, Any]) -> Item:
-            return Item(
-                **{
-                    **d,
-                    "links": tuple(Link(**link) for link in d.get("links", ())),
-                    "embeds": tuple(embed(e) for e in d.get("embeds", ())),
-                }
-            )
-
+        known = {f.name for f in dataclasses.fields(cls)}
         return cls(
             **{
-                **data,
-                "sections": tuple(
-                    Section(title=s["title"], items=tuple(item(i) for i in s.get("items", ())))
-                    for s in data.get("sections", ())
-                ),
-                "embeds": tuple(embed(e) for e in data.get("embeds", ())),
+                **{k: v for k, v in data.items() if k in known},
+                "sections": tuple(_section(s) for s in data.get("sections", ())),
+                "embeds": tuple(Embed(**e) for e in data.get("embeds", ())),
                 "warnings": tuple(data.get("warnings", ())),
             }
         )
+
+
+def _section(data: dict[str, Any]) -> Section:
+    return Section(
+        title=data["title"],
+        stories=tuple(_story(s) for s in data.get("stories", data.get("items", ()))),
+    )
+
+
+def _story(data: dict[str, Any]) -> Story:
+    links = tuple(Link(**link) for link in data.get("links", ()))
+    number = data.get("number", data.get("index"))
+    text = data.get("text", "")
+    main = data.get("main_link")
+    if "main_link" not in data:  # a row stored before stories: its first web link
+        main = next((link.url for link in links if link.url.startswith(("http://", "https://"))), None)
+    return Story(
+        number=int(number),
+        section=data.get("section", ""),
+        headline=data.get("headline", text),
+        text=text,
+        marker=data.get("marker"),
+        tag=data.get("tag"),
+        links=links,
+        main_link=main,
+        why_link=data.get("why_link", ""),
+        embeds=tuple(Embed(**e) for e in data.get("embeds", ())),
+    )

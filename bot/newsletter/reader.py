@@ -26,6 +26,12 @@ _FEED_ROOT = re.compile(r"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
 _HTML_TAGS = re.compile(r"<(?:p|div|h[1-6]|ul|ol|li|article|section)[\s>]", re.IGNORECASE)
 _MD_SIGNS = re.compile(r"^(?:#{1,6}\s|\s*[-*+]\s+\S.*\]\(|:::)|\]\(https?://", re.MULTILINE)
+# A saved email starts with its headers: "Name: value" lines, among them a mail header.
+_EMAIL_HEADERS = re.compile(
+    r"^(?:[A-Za-z][\w-]*:[^\n]*\n(?:[ \t][^\n]*\n)*)*?(?:From|Subject|Received|Return-Path|Delivered-To|MIME-Version):[^\n]*\n"
+    r"(?:(?:[A-Za-z][\w-]*:[^\n]*|[ \t][^\n]*)\n)*?(?:From|Subject|Date|To|Content-Type):",
+    re.IGNORECASE,
+)
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 _JSON_TYPES = ("application/json",)
 
@@ -44,6 +50,7 @@ class FeedResult:
     modified: str | None = None  # the Last-Modified header, as sent
     title: str = ""  # the feed's own title
     source: str = ""
+    kind: str = ""  # what the source was read as: feed, json, html, markdown, email or text
 
     def __iter__(self) -> Iterator[Issue]:
         return iter(self.issues)
@@ -72,7 +79,18 @@ def read_issue(source: str, *, timeout: float = 20.0) -> Issue:
     result = read_feed(source, timeout=timeout)
     if not result.issues:  # a valid feed can be empty; a poller takes that, one issue cannot
         raise InputError(f"feed {result.source} has no entries")
-    return result.issues[0]
+    return titled(result, result.issues[0])
+
+
+def titled(result: FeedResult, issue: Issue) -> Issue:
+    """``issue`` if it has a title; a page, export or email without one is a one-line error
+    (a feed entry without one is kept, marked unpostable, for a poller to skip)."""
+    if not issue.title and result.kind != "feed":
+        raise InputError(
+            f"{result.source} has no title (read as {result.kind}): a file name is never a title; "
+            "give it one (a <title>, a 'title:' line, a first line or heading)"
+        )
+    return issue
 
 
 def read_feed(
@@ -88,13 +106,14 @@ def read_feed(
         return FeedResult(
             not_modified=True, etag=loaded.etag, modified=loaded.modified, source=loaded.source
         )
-    title, issues = _parse(loaded)
+    kind, title, issues = _parse(loaded)
     return FeedResult(
         issues=tuple(issues),
         etag=loaded.etag,
         modified=loaded.modified,
         title=title,
         source=loaded.source,
+        kind=kind,
     )
 
 
@@ -126,7 +145,7 @@ def _load(source: str, *, timeout: float, etag: str | None, modified: str | None
         raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
 
 
-def _parse(loaded: _Loaded) -> tuple[str, list[Issue]]:
+def _parse(loaded: _Loaded) -> tuple[str, str, list[Issue]]:
     if not loaded.data.strip():
         raise InputError(f"{loaded.source} is empty")
     binary = charset.binary_kind(loaded.data)
@@ -135,11 +154,13 @@ def _parse(loaded: _Loaded) -> tuple[str, list[Issue]]:
     decoded = charset.decode(loaded.data, declared=loaded.charset)
     kind = detect_kind(decoded.text, content_type=loaded.content_type, name=_name(loaded))
     title, issues = _read_kind(kind, decoded.text, loaded)
-    if kind != "feed" and not any(issue.items for issue in issues):
-        raise InputError(f"no newsletter items found in {loaded.source} (read as {kind})")
+    if kind != "feed" and not any(issue.stories for issue in issues):
+        raise InputError(f"no newsletter stories found in {loaded.source} (read as {kind})")
+    if kind != "feed":
+        issues = [i if i.title else dataclasses.replace(i, unpostable="no title") for i in issues]
     if decoded.warnings:
         issues = [dataclasses.replace(i, warnings=(*decoded.warnings, *i.warnings)) for i in issues]
-    return title, issues
+    return kind, title, issues
 
 
 def _name(loaded: _Loaded) -> str:
@@ -147,9 +168,11 @@ def _name(loaded: _Loaded) -> str:
 
 
 def detect_kind(text: str, *, content_type: str = "", name: str = "") -> str:
-    """``"feed"``, ``"json"``, ``"html"``, ``"markdown"`` or ``"text"``, from content first."""
+    """``"feed"``, ``"json"``, ``"email"``, ``"html"``, ``"markdown"`` or ``"text"``, from content first."""
     head = text.lstrip()[:4096]
     suffix = PurePosixPath(name.lower()).suffix
+    if suffix == ".eml" or content_type == "message/rfc822" or _EMAIL_HEADERS.match(head):
+        return "email"
     if head.startswith(("{", "[")) or (content_type in _JSON_TYPES and not head.startswith("<")):
         return "json"
     root = _FEED_ROOT.search(head)
@@ -171,20 +194,33 @@ def detect_kind(text: str, *, content_type: str = "", name: str = "") -> str:
 
 
 def _read_kind(kind: str, text: str, loaded: _Loaded) -> tuple[str, list[Issue]]:
-    from bot.newsletter import feed, html, markdown, substack
-    from bot.newsletter import text as plain
-
+    # Each reader is imported only when its kind is read: a plain-text preview never loads
+    # feedparser or BeautifulSoup.
     fallback = PurePosixPath(_name(loaded)).stem
     if kind == "feed":
+        from bot.newsletter import feed
+
         return feed.parse_feed(text, source=loaded.source)
     if kind == "json":
+        from bot.newsletter import substack
+
         try:
             data = json.loads(text)
         except ValueError as exc:
             raise InputError(f"{loaded.source} is not valid JSON: {exc}") from None
         return "", substack.parse_posts(data, source=loaded.source)
+    if kind == "email":
+        from bot.newsletter import email_reader
+
+        return "", [email_reader.parse_email(text, source=loaded.source)]
     if kind == "html":
+        from bot.newsletter import html
+
         return "", [html.parse_page(text, source=loaded.source, url=loaded.url, fallback_title=fallback)]
     if kind == "markdown":
+        from bot.newsletter import markdown
+
         return "", [markdown.parse_markdown(text, source=loaded.source, fallback_title=fallback)]
+    from bot.newsletter import text as plain
+
     return "", [plain.parse_text(text, source=loaded.source, fallback_title=fallback)]

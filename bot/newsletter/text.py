@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 from bot.newsletter import items as rules
-from bot.newsletter.builder import Block, Heading, Para, build_issue
+from bot.newsletter.blocks import Block, Break, Heading, Para
+from bot.newsletter.builder import build_issue
 from bot.newsletter.model import Issue, Link
 
 MAX_HEADING_WORDS = 8
@@ -22,6 +23,7 @@ _MINOR = frozenset(
     """a an and as at but by for from in into nor of on or per the to vs via with""".split()
 )
 _BULLET = re.compile(r"^(?:[-*•·▪‣–]|\d{1,3}[.)])\s+")
+_RULE = re.compile(r"^(?:[-*_=~•#]\s*){3,}$")
 _WORD_EDGE = re.compile(r"^\W+|\W+$")
 _ENDS_SENTENCE = re.compile(r"[.!?:;\"”’)\]]$")
 
@@ -30,32 +32,40 @@ def parse_text(text: str, *, source: str, fallback_title: str = "") -> Issue:
     lines = [line.strip() for line in text.splitlines()]
     content = [i for i, line in enumerate(lines) if line]
     if not content:
-        return build_issue([], title=fallback_title, source=source)
+        return build_issue([], title="", source=source, fallback_title=fallback_title)
     title = rules.squash(lines[content[0]])
     subtitle, start = "", content[0] + 1
     if len(content) > 1:
         second = lines[content[1]]
-        if not looks_like_heading(second) and not rules.is_greeting(second):
+        from bot.newsletter.furniture import is_ask, is_chrome
+
+        if not (looks_like_heading(second) or rules.is_greeting(second) or is_chrome(second) or is_ask(second)):
             subtitle, start = rules.squash(second), content[1] + 1
-    return build_issue(text_blocks(lines[start:]), title=title, subtitle=subtitle, source=source)
+    return build_issue(
+        text_blocks(lines[start:]), title=title, subtitle=subtitle, source=source, fallback_title=fallback_title
+    )
 
 
 def text_blocks(lines: list[str]) -> list[Block]:
     blocks: list[Block] = []
     previous = ""  # the line before, "" after a blank line or a heading
     for raw in lines:
+        bullet = bool(_BULLET.match(raw.strip()))
         line = _BULLET.sub("", raw.strip())
         if not line:
+            previous = ""
+        elif _RULE.match(line):
+            blocks.append(Break())
             previous = ""
         elif not rules.is_closing(line) and looks_like_heading(line):
             blocks.append(Heading(line))
             previous = ""
         elif previous and _continues(previous, line) and isinstance(blocks[-1], Para):
             joined = f"{blocks[-1].text} {line}"
-            blocks[-1] = _para(joined)
+            blocks[-1] = _para(joined, list_item=blocks[-1].list_item)
             previous = line
         else:
-            blocks.append(_para(line))
+            blocks.append(_para(line, list_item=bullet))
             previous = line
     return blocks
 
@@ -66,8 +76,12 @@ def _continues(previous: str, line: str) -> bool:
     return not _ENDS_SENTENCE.search(previous) and line[:1].islower()
 
 
-def _para(text: str) -> Para:
-    return Para(text, tuple(Link(url=url, text=url) for url in rules.bare_urls(text)))
+def _para(text: str, *, list_item: bool = False) -> Para:
+    links = []
+    for url in rules.bare_urls(text):
+        start = text.find(url)
+        links.append(Link(url=url, text=url, start=start, end=start + len(url)))
+    return Para(text, tuple(links), list_item=list_item)
 
 
 def looks_like_heading(line: str) -> bool:
