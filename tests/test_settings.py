@@ -128,7 +128,8 @@ def test_example_config_is_valid():
     from tests.conftest import ROOT
 
     settings = load(ROOT / "bot.toml.example", environ={}, dotenv=None)
-    assert {s.platform for s in settings.sources} == {"x", "bluesky", "reddit"}
+    assert {s.platform for s in settings.sources} == {"x", "bluesky", "reddit", "mastodon"}
+    assert settings.platform_options("mastodon") == {"visibility": "public"}
     assert settings.poll_interval_td == dt.timedelta(minutes=10)
     from bot.harvest import make_policy
 
