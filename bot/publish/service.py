@@ -32,6 +32,8 @@ class PostResult:
     sent_now: int
     requests: int
     error: str | None = None
+    #: when the platform takes posts again, if a rate limit stopped the thread
+    retry_at: str | None = None
 
     @property
     def done(self) -> bool:
@@ -79,7 +81,8 @@ def post_threads(
             log.warning("%s: %s", platform, error)
             posts = _current(db, thread, publisher)
             results.append(PostResult(platform, posts, _sent(posts) - sent_before, publisher.requests,
-                                      error=" ".join(error.split())))
+                                      error=" ".join(error.split()),
+                                      retry_at=getattr(exc, "retry_at", None)))
     return results
 
 
