@@ -113,17 +113,18 @@ def run_source(db: Database, collector: Any, source: Source, *, progress: Progre
     """Fetch, transform and save one source page by page, recording the run."""
     from collectors.base import Interrupted, RateLimited
     from collectors.http import CollectorError
-    from collectors.store import finish_run, load_state, save_page, start_run
+    from collectors.store import finish_run, harvest_writes, load_state, save_page, start_run
 
     result = SourceResult(source.name, source.platform)
     run_id = start_run(db, source=source.name, platform=source.platform)
     try:
-        for page in collector.fetch(source, load_state(db, source.name)):
-            rows = collector.to_rows(page.raw)
-            saved = save_page(db, rows, source=source.name, state=page.state, platform=source.platform)
-            _count(result, page.requests, saved, rows.skipped)
-            if progress:
-                progress(result)
+        with harvest_writes(db):
+            for page in collector.fetch(source, load_state(db, source.name)):
+                rows = collector.to_rows(page.raw)
+                saved = save_page(db, rows, source=source.name, state=page.state, platform=source.platform)
+                _count(result, page.requests, saved, rows.skipped)
+                if progress:
+                    progress(result)
     except RateLimited as exc:
         result.status, result.message, result.retry_at = "rate-limited", str(exc), exc.retry_at
     except Interrupted as exc:
