@@ -7,7 +7,6 @@ library code. Nothing heavy (tweepy, praw, atproto, feedparser) is imported here
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -102,6 +101,8 @@ def cli(ctx: click.Context, config: str | None, db_option: str | None, debug: bo
         bot preview examples/ml4sci-33.txt
     """
     app = ctx.obj = App(config=config, db_option=db_option, debug=debug)
+    import logging  # not at import time: bot --help needs no logging
+
     from bot.log import setup_logging
 
     try:

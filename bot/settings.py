@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,6 +185,8 @@ def _config_path(config: str | Path | None, env: Mapping[str, str]) -> Path | No
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # here, not at the top: bot --help reads no config
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

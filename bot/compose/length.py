@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import regex
 
-from bot.platforms.base import LengthRules as Rules
+from bot.platforms.protocols import LengthRules as Rules
 
 if TYPE_CHECKING:
     from bot.compose.model import Post

@@ -8,11 +8,15 @@ error, never a default.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 import importlib
 from collections.abc import Callable
 
 from bot.errors import ConfigError
-from bot.platforms.base import LengthRules, Platform
+from bot.platforms.base import Platform
+
+if TYPE_CHECKING:
+    from bot.platforms.protocols import LengthRules
 
 PACKAGES = (
     "bot.platforms.x",

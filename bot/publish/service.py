@@ -16,7 +16,7 @@ from bot import platforms
 from bot.compose.model import Thread
 from bot.errors import BotError
 from bot.newsletter.model import Issue
-from bot.platforms.base import Publisher
+from bot.platforms.protocols import Publisher
 from bot.publish.lease import Lease
 from bot.publish.outbox import OutboxPost, record_thread, reset_failed, thread_posts
 from bot.settings import Settings

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import BotError, MissingCredential
-from bot.platforms.base import LengthRules, Platform, Publisher
+from bot.platforms.base import Platform
 
 if TYPE_CHECKING:
+    from bot.platforms.protocols import LengthRules, Publisher
     from sqlite_utils import Database
 
     from bot.settings import Settings

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.platforms.base import LengthRules, Platform, Publisher
+from bot.platforms.base import Platform
 
 if TYPE_CHECKING:
+    from bot.platforms.protocols import LengthRules, Publisher
     from sqlite_utils import Database
 
     from bot.settings import Settings
