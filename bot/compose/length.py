@@ -7,8 +7,8 @@ registry, so composing for a platform nobody registered is an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import regex
 
@@ -42,6 +42,34 @@ def text_link_spans(post: Post) -> list[tuple[int, int, str]]:
             spans.append((start, start + len(link), link))
             cursor = start + len(link)
     return spans
+
+
+class LinksAsWritten:
+    """What platforms share that take the text as written, each URL counted ``url_weight``
+    (X, Mastodon): one limit, links shown where they stand, nothing else to show or send."""
+
+    limit: int
+    short_unit: str
+    url_weight: int = 23
+
+    @property
+    def capacity(self) -> tuple[int, ...]:
+        return (self.limit,)
+
+    def warnings(self, posts: Sequence[Post]) -> list[str]:
+        return []
+
+    def post_fields(self, post: Post) -> dict[str, Any]:
+        return {}
+
+    def html_measure(self, post: Post) -> str:
+        return f"{post.length}/{post.limit} {self.short_unit}"
+
+    def link_lines(self, post: Post) -> list[str]:
+        return [f"    ↳ link {link} (counts {self.url_weight})" for link in post.links]
+
+    def link_spans(self, post: Post) -> list[tuple[int, int, str]]:
+        return text_link_spans(post)
 
 
 class _Registered(Mapping[str, "Rules"]):

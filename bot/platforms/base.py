@@ -7,6 +7,7 @@ Factories import their SDKs only when called, so reading the registry costs no S
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,25 @@ if TYPE_CHECKING:
     from bot.timeutil import Clock
     from collectors.base import Collector, Rows
     from collectors.ratelimit import RateHeaders
+
+
+def lazy(module: str, name: str) -> Callable[..., Any]:
+    """A factory answering ``module.name``, importing the module only when first called (a
+    record must not load its SDK: ``bot --help`` reads every record). Arguments are ignored."""
+
+    def load(*_args: Any) -> Any:
+        return getattr(importlib.import_module(module), name)
+
+    return load
+
+
+def parses(module: str) -> Callable[[str], bool]:
+    """A recogniser: whether ``module.parse_ref`` reads the reference."""
+
+    def recognise(ref: str) -> bool:
+        return importlib.import_module(module).parse_ref(ref) is not None
+
+    return recognise
 
 
 CollectorFactory = Callable[["Settings", "Database", Any], "Collector"]

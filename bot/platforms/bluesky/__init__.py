@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import BotError, MissingCredential
-from bot.platforms.base import Platform
+from bot.platforms.base import Platform, lazy
 
 if TYPE_CHECKING:
     from bot.platforms.protocols import LengthRules, Publisher
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.timeutil import Clock
     from collectors.base import Collector
-    from collectors.ratelimit import RateHeaders
 
 _REF = re.compile(r"^(at://\S+|https?://(www\.)?bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+/?)$", re.IGNORECASE)
 
@@ -89,12 +88,6 @@ def _post_ids(ref: str, author_id: Callable[[str], str]) -> list[str]:
         return []
 
 
-def _rate_headers() -> RateHeaders:
-    from collectors.bluesky import RATE_HEADERS
-
-    return RATE_HEADERS
-
-
 PLATFORM = Platform(
     id="bluesky",
     name="Bluesky",
@@ -109,7 +102,7 @@ PLATFORM = Platform(
     recognise=lambda ref: bool(_REF.match(ref)),
     post_ids=_post_ids,
     collector=_collector,
-    rate_headers=_rate_headers,
+    rate_headers=lazy("collectors.bluesky", "RATE_HEADERS"),
     transformer=_transformer,
     publisher=_publisher,
     rules=_rules,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.platforms.base import Platform
+from bot.platforms.base import Platform, lazy, parses
 
 if TYPE_CHECKING:
     from bot.platforms.protocols import LengthRules, Publisher
@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.timeutil import Clock
     from collectors.base import Collector
-    from collectors.ratelimit import RateHeaders
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
@@ -29,12 +28,6 @@ def _collector(settings: Settings, db: Database, policy: Any) -> Collector:
         timeout=settings.http_timeout,
         policy=policy,
     )
-
-
-def _transformer(settings: Settings) -> Any:
-    from collectors.mastodon_rows import to_rows
-
-    return to_rows
 
 
 def _publisher(settings: Settings, db: Database, clock: Clock) -> Publisher:
@@ -59,18 +52,6 @@ def _rules() -> LengthRules:
     return MastodonRules()
 
 
-def _rate_headers() -> RateHeaders:
-    from collectors.mastodon import RATE_HEADERS
-
-    return RATE_HEADERS
-
-
-def _recognise(ref: str) -> bool:
-    from collectors.mastodon import parse_ref
-
-    return parse_ref(ref) is not None
-
-
 def _post_ids(ref: str, author_id: Any) -> list[str]:
     """A status URL is its id: ``mastodon:https://INSTANCE/@user/ID``."""
     from collectors.mastodon import parse_ref
@@ -88,11 +69,11 @@ PLATFORM = Platform(
     endpoints={"mastodon_base_url": ("MASTODON_BASE_URL", "mastodon_base_url", "https://mastodon.social")},
     source_kinds=("hashtag", "account", "list"),
     digest_heading="On Mastodon",
-    recognise=_recognise,
+    recognise=parses("collectors.mastodon"),
     post_ids=_post_ids,
     collector=_collector,
-    rate_headers=_rate_headers,
-    transformer=_transformer,
+    rate_headers=lazy("collectors.mastodon", "RATE_HEADERS"),
+    transformer=lazy("collectors.mastodon_rows", "to_rows"),
     publisher=_publisher,
     rules=_rules,
     ref_help="a Mastodon status URL (https://INSTANCE/@user/ID)",

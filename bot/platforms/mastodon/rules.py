@@ -9,11 +9,10 @@ sending. Links are sent as written: the server makes its own link cards.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.compose.length import grapheme_length, text_link_spans, utf8_length
+from bot.compose.length import LinksAsWritten, grapheme_length, utf8_length
 from bot.compose.model import Post
 from collectors.urls import extract_urls
 
@@ -23,7 +22,7 @@ _REMOTE_MENTION = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\w", re.UNICODE)
 
 
 @dataclass(frozen=True)
-class MastodonRules:
+class MastodonRules(LinksAsWritten):
     """An instance's status limit; the defaults are Mastodon's own."""
 
     platform: str = "mastodon"
@@ -41,10 +40,6 @@ class MastodonRules:
     def fits(self, text: str) -> bool:
         return bool(text.strip()) and self.measure(text) <= self.limit
 
-    @property
-    def capacity(self) -> tuple[int, ...]:
-        return (self.limit,)
-
     def cost(self, piece: str) -> tuple[int, ...]:
         """A piece's count: URLs and grapheme clusters never span a space, so pieces add up."""
         return (self.measure(piece),)
@@ -59,20 +54,5 @@ class MastodonRules:
         return Post(text=raw, length=self.measure(raw), limit=self.limit, role=role, item_index=item_index,
                     links=tuple(extract_urls(raw)), byte_length=utf8_length(raw))
 
-    def warnings(self, posts: Sequence[Post]) -> list[str]:
-        return []
-
-    def post_fields(self, post: Post) -> dict[str, Any]:
-        return {}
-
     def measure_line(self, post: Post) -> str:
         return f"{post.length}/{post.limit} characters"
-
-    def html_measure(self, post: Post) -> str:
-        return f"{post.length}/{post.limit} {self.short_unit}"
-
-    def link_lines(self, post: Post) -> list[str]:
-        return [f"    ↳ link {link} (counts {self.url_weight})" for link in post.links]
-
-    def link_spans(self, post: Post) -> list[tuple[int, int, str]]:
-        return text_link_spans(post)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.platforms.base import Platform
+from bot.platforms.base import Platform, lazy, parses
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from bot.settings import Settings
     from collectors.base import Collector
-    from collectors.ratelimit import RateHeaders
 
 DEFAULT_AGENT = "python:ml4sci-bot:0.1 (harvest; set REDDIT_USER_AGENT)"
 _SUBREDDIT = re.compile(r"/r/([^/]+)/comments/", re.IGNORECASE)
@@ -31,18 +30,6 @@ def _collector(settings: Settings, db: Database, policy: Any) -> Collector:
     )
 
 
-def _transformer(settings: Settings) -> Any:
-    from collectors.reddit import to_rows
-
-    return to_rows
-
-
-def _recognise(ref: str) -> bool:
-    from collectors.reddit import parse_ref
-
-    return parse_ref(ref) is not None
-
-
 def _post_ids(ref: str, author_id: Any) -> list[str]:
     from collectors.reddit import parse_ref
 
@@ -53,12 +40,6 @@ def _post_ids(ref: str, author_id: Any) -> list[str]:
 def _subreddit(url: str | None) -> str | None:
     match = _SUBREDDIT.search(url or "")
     return match.group(1) if match else None
-
-
-def _rate_headers() -> RateHeaders:
-    from collectors.reddit import RATE_HEADERS
-
-    return RATE_HEADERS
 
 
 PLATFORM = Platform(
@@ -72,10 +53,10 @@ PLATFORM = Platform(
     titled=True,
     community=_subreddit,
     community_prefix="r/",
-    recognise=_recognise,
+    recognise=parses("collectors.reddit"),
     post_ids=_post_ids,
     collector=_collector,
-    rate_headers=_rate_headers,
-    transformer=_transformer,
+    rate_headers=lazy("collectors.reddit", "RATE_HEADERS"),
+    transformer=lazy("collectors.reddit", "to_rows"),
     ref_help="a Reddit comments URL",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.platforms.base import Platform
+from bot.platforms.base import Platform, lazy, parses
 
 if TYPE_CHECKING:
     from bot.platforms.protocols import LengthRules, Publisher
@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.timeutil import Clock
     from collectors.base import Collector
-    from collectors.ratelimit import RateHeaders
 
 POST_SECRETS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 
@@ -27,12 +26,6 @@ def _collector(settings: Settings, db: Database, policy: Any) -> Collector:
         timeout=settings.http_timeout,
         policy=policy,
     )
-
-
-def _transformer(settings: Settings) -> Any:
-    from collectors.x import to_rows
-
-    return to_rows
 
 
 def _publisher(settings: Settings, db: Database, clock: Clock) -> Publisher:
@@ -54,23 +47,11 @@ def _rules() -> LengthRules:
     return XRules()
 
 
-def _recognise(ref: str) -> bool:
-    from collectors.x import parse_ref
-
-    return parse_ref(ref) is not None
-
-
 def _post_ids(ref: str, author_id: Any) -> list[str]:
     from collectors.x import parse_ref
 
     tweet = parse_ref(ref) or (ref if ref.isdigit() else None)  # a bare number is a tweet id
     return [f"x:{tweet}"] if tweet else []
-
-
-def _rate_headers() -> RateHeaders:
-    from collectors.x import RATE_HEADERS
-
-    return RATE_HEADERS
 
 
 PLATFORM = Platform(
@@ -81,11 +62,11 @@ PLATFORM = Platform(
     endpoints={"x_api_base_url": ("X_API_BASE_URL", "x_api_base_url", "https://api.x.com")},
     source_kinds=("search", "account"),
     digest_heading="On X",
-    recognise=_recognise,
+    recognise=parses("collectors.x"),
     post_ids=_post_ids,
     collector=_collector,
-    rate_headers=_rate_headers,
-    transformer=_transformer,
+    rate_headers=lazy("collectors.x", "RATE_HEADERS"),
+    transformer=lazy("collectors.x", "to_rows"),
     publisher=_publisher,
     rules=_rules,
     ref_help="an X status URL",

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.compose.length import text_link_spans, utf8_length
+from bot.compose.length import LinksAsWritten, utf8_length
 from bot.compose.model import Post
 from bot.platforms.x.twitter_text_loader import load_twitter_text
 
@@ -93,7 +93,7 @@ def x_urls(text: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class XRules:
+class XRules(LinksAsWritten):
     """X's 280 weighted characters; the raw text is sent as it is (X makes the t.co links)."""
 
     platform: str = "x"
@@ -106,10 +106,6 @@ class XRules:
 
     def fits(self, text: str) -> bool:
         return x_valid(text)
-
-    @property
-    def capacity(self) -> tuple[int, ...]:
-        return (self.limit,)
 
     def cost(self, piece: str) -> tuple[int, ...]:
         """A piece's weighted length; one with characters X refuses costs more than a post holds.
@@ -145,18 +141,6 @@ class XRules:
                 )
         return warnings
 
-    def post_fields(self, post: Post) -> dict[str, Any]:
-        return {}
-
     def measure_line(self, post: Post) -> str:
         return f"{post.length}/{post.limit}"
-
-    def html_measure(self, post: Post) -> str:
-        return f"{post.length}/{post.limit} {self.short_unit}"
-
-    def link_lines(self, post: Post) -> list[str]:
-        return [f"    ↳ link {link} (counts 23)" for link in post.links]
-
-    def link_spans(self, post: Post) -> list[tuple[int, int, str]]:
-        return text_link_spans(post)
 
