@@ -119,7 +119,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS [{table}_ad] AFTER DELETE ON [{table}] BEGIN
   INSERT INTO [{table}_fts] ([{table}_fts], rowid, [{column}]) VALUES('delete', old.rowid, old.[{column}]);
 END;
-CREATE TRIGGER IF NOT EXISTS [{table}_au] AFTER UPDATE ON [{table}] BEGIN
+CREATE TRIGGER IF NOT EXISTS [{table}_au] AFTER UPDATE OF [{column}] ON [{table}] BEGIN
   INSERT INTO [{table}_fts] ([{table}_fts], rowid, [{column}]) VALUES('delete', old.rowid, old.[{column}]);
   INSERT INTO [{table}_fts] (rowid, [{column}]) VALUES (new.rowid, new.[{column}]);
 END;
