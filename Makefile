@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: preview test bench bench-reading clean-network
+.PHONY: preview test bench bench-reading bench-extractors clean-network
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ bench: $(STAMP)
 # How well bot preview reads the real issues of tests/fixtures/newsletters/corpus/ (issue 9)
 bench-reading: $(STAMP)
 	$(BIN)/python -m bench.reading
+
+bench-extractors: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.extractors
 
 clean-network:
 	tests/atproto_network/stop.sh || true

@@ -162,3 +162,44 @@ def digest(db: Database) -> None:
         );
         """
     )
+
+
+@migrations(name="0006_review")
+def review(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- The author's edited text of an issue's threads (bot draft --apply, bot serve): one
+        -- row per post, as the author wrote it (full URLs). Preview, post and run use it
+        -- instead of composing; it cannot change once the platform's thread has started.
+        CREATE TABLE IF NOT EXISTS drafts (
+            issue_key TEXT NOT NULL REFERENCES issues(key),
+            platform TEXT NOT NULL,
+            position INTEGER NOT NULL,      -- 0-based place in the thread
+            role TEXT NOT NULL,
+            story INTEGER,                  -- the issue item the post is about
+            text TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
+            PRIMARY KEY (issue_key, platform, position)
+        );
+        -- bot approve: with [run] require_approval, bot run posts only approved issues.
+        -- A new draft withdraws the approval (what was approved is not what would go out).
+        CREATE TABLE IF NOT EXISTS approvals (
+            issue_key TEXT PRIMARY KEY REFERENCES issues(key),
+            approved_at TEXT NOT NULL,
+            via TEXT NOT NULL               -- cli, page
+        );
+        -- Review notices bot run sent (or tried to): one per issue and kind, so a problem
+        -- that persists across checks is told once.
+        CREATE TABLE IF NOT EXISTS notices (
+            id INTEGER PRIMARY KEY,
+            issue_key TEXT NOT NULL,
+            kind TEXT NOT NULL,             -- new, posted, refused, stuck
+            detail TEXT,
+            sent_at TEXT NOT NULL,
+            delivered INTEGER NOT NULL,     -- notifiers that accepted it
+            failed INTEGER NOT NULL         -- notifiers that did not
+        );
+        CREATE INDEX IF NOT EXISTS notices_issue ON notices(issue_key, kind);
+        """
+    )

@@ -6,9 +6,9 @@ so what the author reviews is byte for byte what goes out.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from bot import platforms
 from bot.compose.length import RULES
@@ -117,78 +117,13 @@ def _warnings(issue: Issue, threads: Mapping[str, Thread]) -> list[str]:
     return seen
 
 
-def to_html(issue: Issue, threads: Mapping[str, Thread]) -> str:
-    """A standalone page (no external assets) showing each thread as cards."""
-    esc = html.escape
-    columns = []
-    for platform, thread in threads.items():
-        cards = []
-        for number, post in enumerate(thread.posts, 1):
-            over = post.length > post.limit
-            measure = RULES[platform].html_measure(post)
-            card = ""
-            if post.card:
-                card = (
-                    f'<div class="linkcard"><b>{esc(post.card.title)}</b>'
-                    f"<span>{esc(post.card.description)}</span>"
-                    f"<small>{esc(post.card.uri)}</small></div>"
-                )
-            cards.append(
-                f'<article class="post{" over" if over else ""}" data-role="{esc(post.role)}">'
-                f'<header><span class="n">{number}/{len(thread.posts)}</span>'
-                f'<span class="role">{esc(post.role)}</span>'
-                f'<span class="len">{esc(measure)}</span></header>'
-                f'<p class="text">{_html_text(post, platform)}</p>{card}</article>'
-            )
-        name = platforms.name(platform)
-        columns.append(
-            f'<section class="thread" data-platform="{esc(platform)}">'
-            f"<h2>{esc(name)} · {len(thread.posts)} posts</h2>{''.join(cards)}</section>"
-        )
-    warnings = "".join(f"<li>{esc(w)}</li>" for w in _warnings(issue, threads))
-    label = f"#{issue.number} " if issue.number is not None else ""
-    return _PAGE.format(
-        title=esc(f"Preview {label}{issue.title}"),
-        heading=esc(issue.title),
-        url=esc(issue.url or ""),
-        warnings=f'<ul class="warnings">{warnings}</ul>' if warnings else "",
-        columns="".join(columns),
-    )
+def to_html(issue: Issue, threads: Mapping[str, Thread], *, accounts: Mapping[str, Any] | None = None) -> str:
+    """A standalone page (no script, its CSS inline) showing each post as a card that looks
+    like the post will: the account, links as the platform shows them, the link card with its
+    cover image. The review page (``bot serve``) renders the very same cards."""
+    from bot.review.cards import Account, preview_page
 
-
-def _html_text(post: Post, platform: str) -> str:
-    pieces, last = [], 0
-    for start, end, href in RULES[platform].link_spans(post):
-        pieces.append(html.escape(post.text[last:start]))
-        pieces.append(
-            f'<a href="{html.escape(href)}" title="{html.escape(href)}">'
-            f"{html.escape(post.text[start:end])}</a>"
-        )
-        last = end
-    pieces.append(html.escape(post.text[last:]))
-    return "".join(pieces).replace("\n", "<br>")
-
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body {{ font: 15px/1.45 system-ui, sans-serif; margin: 2rem; background: #f5f6f8; color: #16181c; }}
-h1 {{ font-size: 1.3rem; margin: 0 0 .2rem; }}
-.threads {{ display: flex; gap: 2rem; flex-wrap: wrap; align-items: flex-start; }}
-.thread {{ flex: 1 1 22rem; max-width: 36rem; }}
-.post {{ background: #fff; border: 1px solid #d8dde3; border-radius: 12px; padding: .8rem 1rem;
-        margin: 0 0 .8rem; }}
-.post.over {{ border-color: #d1242f; }}
-.post header {{ display: flex; gap: .6rem; font-size: .8rem; color: #57606a; margin-bottom: .4rem; }}
-.post .len {{ margin-left: auto; }}
-.text {{ white-space: normal; margin: 0; overflow-wrap: anywhere; }}
-a {{ color: #0969da; }}
-.linkcard {{ border: 1px solid #d8dde3; border-radius: 8px; padding: .5rem .7rem; margin-top: .6rem;
-            display: flex; flex-direction: column; gap: .2rem; }}
-.warnings {{ color: #9a6700; }}
-</style></head>
-<body><h1>{heading}</h1><p><a href="{url}">{url}</a></p>{warnings}
-<div class="threads">{columns}</div></body></html>
-"""
+    name = issue.newsletter or "Newsletter"
+    handle = "@" + ("".join(ch for ch in name.lower() if ch.isalnum()) or "newsletter")
+    accounts = accounts or {p: Account(name, handle) for p in threads}
+    return preview_page(issue, threads, accounts=accounts, warnings=_warnings(issue, threads))

@@ -22,7 +22,10 @@ def resolve_issue(
     read from a file that does not carry one (plain text loses its links).
     """
     settings = app.settings
-    if source:
+    stored = _stored_by_number(app, source)
+    if stored is not None:
+        issue = stored
+    elif source:
         issue = read_entry(source, entry, timeout=settings.http_timeout)
     else:
         from bot.newsletter.store import latest_issue
@@ -42,6 +45,20 @@ def resolve_issue(
     if url:
         issue = replace(issue, url=web_url(url, what="--url"), unpostable="" if issue.title else issue.unpostable)
     return issue
+
+
+def _stored_by_number(app: App, source: str | None) -> Issue | None:
+    """``34`` or ``#34`` (not a file of that name): the stored issue with that number, as
+    bot hold and bot approve take it, so bot draft --edit 34 needs no file."""
+    import re
+    from pathlib import Path
+
+    if not source or not re.fullmatch(r"#?\d+", source.strip()) or Path(source).exists():
+        return None
+    from bot.newsletter.store import load_issue
+    from bot.runner import resolve_issue_key
+
+    return load_issue(app.db, resolve_issue_key(app.db, source))
 
 
 def read_entry(source: str, entry: str | None, *, timeout: float) -> Issue:

@@ -51,6 +51,7 @@ class Runner:
         clock: Clock = utcnow,
         publisher_factory: Callable[[str], Any] | None = None,
         backfill: bool = False,
+        notifier: Any = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -58,6 +59,8 @@ class Runner:
         self.backfill = backfill
         self._publisher_factory = publisher_factory
         self._publishers: dict[str, Any] = {}
+        self._notifier = notifier
+        self._seen_new: list[tuple[Any, dt.datetime]] = []
 
     # -- the feed --------------------------------------------------------------------------
     def poll_feed(self) -> dict[str, Any]:
@@ -85,6 +88,7 @@ class Runner:
                              modified=result.modified)
             return {"not_modified": True, "new": 0}
         counts = {"entries": len(result.issues), "new": 0, "backlog": 0, "known": 0, "skipped": 0}
+        self._seen_new = []
         with immediate(self.db):
             for issue in result.issues:
                 if issue.unpostable:  # never stored, scheduled or posted; said once per poll
@@ -97,6 +101,8 @@ class Runner:
         counts.pop("known", None)
         if not counts["skipped"]:
             counts.pop("skipped")
+        for issue, post_after in self._seen_new:  # after the commit: no network under the lock
+            self._notify_new(issue, post_after, now)
         return counts
 
     def _see(self, issue: Any, *, first_start: bool, now: dt.datetime) -> str:
@@ -116,7 +122,11 @@ class Runner:
         if backlog:
             log.info("back catalogue: %s recorded as seen, not posted", issue.title)
             return "backlog"
-        log.info("new issue %s: posting after %s", issue.title, iso(now + delay))
+        if self.settings.require_approval:
+            log.info("new issue %s: waits for approval (bot approve)", issue.title)
+        else:
+            log.info("new issue %s: posting after %s", issue.title, iso(now + delay))
+        self._seen_new.append((issue, now + delay))
         return "new"
 
     def _feed_state(self, url: str, *, status: str, now: dt.datetime, error: str | None = None,
@@ -135,23 +145,32 @@ class Runner:
     # -- posting ---------------------------------------------------------------------------
     def post_due(self) -> dict[str, Any]:
         """Post every issue whose review window has passed and that is not held."""
-        from bot.compose.plan import plan_threads
+        from bot.drafts.store import plan
         from bot.newsletter.store import load_issue
+        from bot.notices import messages
         from bot.publish.service import post_threads
 
         now = self.clock()
+        # With [run] require_approval, only approved issues are due (bot approve, bot serve).
+        require = bool(self.settings.require_approval)
         due = list(self.db.query(
-            "SELECT issue_key, attempts FROM schedule WHERE status = 'waiting' AND held = 0"
-            " AND post_after <= ? ORDER BY post_after", [iso(now)],
+            "SELECT issue_key, attempts, last_error FROM schedule s WHERE status = 'waiting'"
+            " AND held = 0 AND post_after <= ? AND (? = 0 OR EXISTS (SELECT 1 FROM approvals a"
+            " WHERE a.issue_key = s.issue_key)) ORDER BY post_after", [iso(now), int(require)],
         ))
         counts: dict[str, Any] = {"due": len(due), "posted": 0, "failed": 0}
+        if require:
+            from bot.approval import awaiting_approval
+
+            counts["awaiting_approval"] = awaiting_approval(self.db)
         for row in due:
             issue = load_issue(self.db, row["issue_key"])
+            results: list[Any] = []
             retry_at: str | None = None
             try:
                 if issue is None:
                     raise BotError(f"issue {row['issue_key']} is scheduled but no longer stored")
-                threads = plan_threads(issue, self.settings)
+                threads = plan(self.db, issue, self.settings).threads
                 publishers = {p: self._publisher(p) for p in threads}
                 results = post_threads(self.db, issue, threads, publishers=publishers, clock=self.clock)
                 errors = [f"{r.platform}: {r.error or 'not finished'}" for r in results if not r.done]
@@ -160,12 +179,62 @@ class Runner:
                 errors = [str(exc)]
             if errors:
                 counts["failed"] += 1
-                self._retry_later(row["issue_key"], row["attempts"], "; ".join(errors), now,
-                                  retry_at=retry_at)
-            else:
+                error = "; ".join(errors)
+                next_try = self._retry_later(row["issue_key"], row["attempts"], error, now,
+                                             retry_at=retry_at)
+                if issue is not None and error != row["last_error"]:  # told once, not at every check
+                    refused = any(p.state == "failed" for r in results for p in r.posts)
+                    self._notify(issue.key, messages.problem(issue, errors, refused=refused,
+                                                             next_try=next_try))
+            elif issue is not None:  # no errors: the issue was there to post
                 counts["posted"] += 1
                 self._set(row["issue_key"], status="posted", last_error=None, now=now)
+                self._notify(issue.key, messages.posted(issue, results))
         return counts
+
+    # -- notices ---------------------------------------------------------------------------
+    @property
+    def notifier(self) -> Any:
+        if self._notifier is None:
+            from bot.notices.notifier import Notifier
+
+            self._notifier = Notifier.from_settings(self.settings)
+        return self._notifier
+
+    def _notify_new(self, issue: Any, post_after: dt.datetime, now: dt.datetime) -> None:
+        if not self.notifier:
+            return
+        from bot.drafts.store import plan
+        from bot.notices import messages
+        from bot.review.cards import accounts
+
+        threads, error, drafted = None, None, False
+        try:
+            planned = plan(self.db, issue, self.settings)
+            threads, drafted = planned.threads, planned.drafted
+        except BotError as exc:
+            error = str(exc)
+        self._notify(issue.key, messages.new_issue(
+            issue, threads, post_after=post_after, now=now, drafted=drafted, error=error,
+            require_approval=bool(self.settings.require_approval),
+            public_url=self.settings.serve_public_url, accounts=accounts(self.settings, issue)))
+
+    def _notify(self, issue_key: str, notice: Any) -> None:
+        """Send a notice and record it; a notifier's failure is logged, never raised."""
+        if not self.notifier:
+            return
+        try:
+            delivery = self.notifier.send(notice)
+        except Exception as exc:  # pragma: no cover - Notifier.send already catches per URL
+            log.warning("notice %r not sent: %s", notice.title, type(exc).__name__)
+            return
+        with immediate(self.db):
+            self.db.execute(
+                "INSERT INTO notices (issue_key, kind, detail, sent_at, delivered, failed)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [issue_key, notice.kind, notice.title, iso(self.clock()), delivery.delivered,
+                 delivery.failed],
+            )
 
     def _publisher(self, platform: str) -> Any:
         if platform not in self._publishers:
@@ -179,7 +248,7 @@ class Runner:
         return self._publishers[platform]
 
     def _retry_later(self, key: str, attempts: int, error: str, now: dt.datetime, *,
-                     retry_at: str | None = None) -> None:
+                     retry_at: str | None = None) -> dt.datetime:
         """Try again after a back-off, or exactly when a rate limit said the platform reopens."""
         backoff = min(MAX_BACKOFF, dt.timedelta(minutes=2 ** min(attempts, 10)))
         if retry_at:
@@ -191,6 +260,7 @@ class Runner:
                 " updated_at = ? WHERE issue_key = ?",
                 [error, iso(now + backoff), iso(now), key],
             )
+        return now + backoff
 
     def _set(self, key: str, *, now: dt.datetime, **fields: Any) -> None:
         assignments = ", ".join(f"{name} = ?" for name in fields)

@@ -22,7 +22,14 @@ PLATFORMS = registry.ids(harvesting=True)
 POST_PLATFORMS = registry.ids(posting=True)
 
 #: Every secret the bot reads, so logs and output can be scrubbed of their values.
-SECRET_VARS = registry.secret_variables()
+SECRET_VARS = (
+    *registry.secret_variables(),
+    # Apprise URLs for review notices carry tokens and passwords (comma-separated); each URL
+    # and its secret parts are scrubbed too (secret_values).
+    "BOT_NOTIFY_URLS",
+    # Required by bot serve when it listens beyond loopback.
+    "BOT_SERVE_TOKEN",
+)
 
 # name -> (environment variable or None, path in bot.toml, default)
 _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any]] = {
@@ -40,6 +47,10 @@ _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any]] = {
     "review_delay": (None, ("post", "review_delay"), "30m"),
     "poll_interval": (None, ("run", "poll_interval"), "10m"),
     "post_check_interval": (None, ("run", "post_check_interval"), "1m"),
+    "require_approval": (None, ("run", "require_approval"), False),
+    "serve_host": (None, ("serve", "host"), "127.0.0.1"),
+    "serve_port": (None, ("serve", "port"), 8731),
+    "serve_public_url": (None, ("serve", "public_url"), None),
     # each platform's endpoints, from the registry
     **{
         name: (variable, ("endpoints", key), default)
@@ -107,7 +118,12 @@ class Settings:
 
     def secret_values(self) -> list[str]:
         """Every secret value that is set, for scrubbing output and logs."""
-        return [self.env[v] for v in SECRET_VARS if self.env.get(v, "").strip()]
+        values = [self.env[v] for v in SECRET_VARS if self.env.get(v, "").strip()]
+        if self.env.get("BOT_NOTIFY_URLS", "").strip():
+            from bot.notices.urls import secret_parts
+
+            values.extend(secret_parts(self.env["BOT_NOTIFY_URLS"]))
+        return values
 
     def platform_options(self, platform: str) -> dict[str, Any]:
         """A platform's ``[<id>]`` table in bot.toml over the defaults its registry record gives."""
@@ -216,8 +232,13 @@ def _normalise(values: dict[str, Any]) -> None:
         values["highlights"] = int(values["highlights"])
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid number in settings: {exc}") from None
-    if isinstance(values["numbering"], str):
-        values["numbering"] = values["numbering"].lower() in ("1", "true", "yes", "on")
+    for flag in ("numbering", "require_approval"):
+        if isinstance(values[flag], str):
+            values[flag] = values[flag].lower() in ("1", "true", "yes", "on")
+    try:
+        values["serve_port"] = int(values["serve_port"])
+    except (TypeError, ValueError):
+        raise ConfigError(f"serve.port must be a number, not {values['serve_port']!r}") from None
     parse_duration(values["review_delay"], name="post.review_delay")
     parse_duration(values["poll_interval"], name="run.poll_interval")
     parse_duration(values["post_check_interval"], name="run.post_check_interval")

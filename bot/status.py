@@ -1,4 +1,4 @@
-"""Provide what ``bot status`` reports: issues' schedule, threads' outbox state, jobs."""
+"""Provide what ``bot status`` reports besides issue states (:mod:`bot.approval`): jobs, health."""
 
 from __future__ import annotations
 
@@ -9,14 +9,6 @@ from sqlite_utils import Database
 
 from bot.settings import Settings
 from bot.timeutil import parse_iso, utcnow
-
-
-def schedule_rows(db: Database) -> list[dict[str, Any]]:
-    return list(db.query(
-        "SELECT s.issue_key, i.number, i.title, s.status, s.held, s.post_after, s.attempts,"
-        " s.last_error FROM schedule s LEFT JOIN issues i ON i.key = s.issue_key"
-        " WHERE s.status != 'backlog' OR s.held ORDER BY s.created_at DESC LIMIT 20"
-    ))
 
 
 def job_rows(db: Database) -> list[dict[str, Any]]:

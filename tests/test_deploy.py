@@ -493,10 +493,12 @@ def test_image_lifecycle_run_healthy_backup_sigterm(container, http_server, tmp_
     assert after.returncode == 1 and "unhealthy: no bot run holds" in after.stderr
 
 
+# Test-only packages the image must not hold (PyYAML is not one any more: apprise needs it).
 PROBE = """
 import bot, collectors, importlib.util
 print(bot.__file__)
-print([m for m in ("pytest", "yaml", "datasette", "setuptools") if importlib.util.find_spec(m)])
+print([m for m in ("pytest", "datasette", "setuptools", "playwright", "aiosmtpd")
+       if importlib.util.find_spec(m)])
 """
 CRYPTO = """
 import atproto, pydantic_core, libipld, tweepy, praw

@@ -96,6 +96,8 @@ def test_asks_greetings_sign_offs_and_sponsors():
     assert is_sign_off("Thanks for reading!") and is_sign_off("Cheers, Jane") and is_sign_off("Until next week")
     assert not is_sign_off("Best paper award goes to a laser study.")
     assert is_sponsor("Sponsored by Acme") and is_sponsor("This issue is brought to you by Acme")
+    assert is_ask("Listen on Apple Podcasts, Spotify, YouTube, and wherever you get your podcasts.")
+    assert is_ask("This Week in LiveCode is openly developed on GitHub. If you find any errors, open a PR.")
 
 
 def test_a_nav_bar_is_links_and_separators_only():

@@ -145,3 +145,16 @@ def test_binary_kinds():
     assert binary_kind("ordinary text, ünïcödé".encode()) is None
     assert binary_kind("utf-16 text".encode("utf-16")) is None
     assert binary_kind(bytes(range(256)) * 4) == "binary data"
+
+
+@pytest.mark.parametrize(("text", "codec"), [
+    ("Привет, мир! Как дела сегодня? Это письмо о новых моделях и данных.", "cp1251"),
+    ("こんにちは、世界。今日はいい天気ですね。新しいモデルの話です。", "shift_jis"),
+])
+def test_undeclared_bytes_of_another_script_are_detected(text, codec):
+    # charset-normalizer reads scripts cp1252 would garble; Latin text keeps the WHATWG default.
+    decoded = decode(text.encode(codec))
+    assert decoded.text == text
+    assert decoded.warnings[0].endswith("(detected)")
+    latin = decode(("Grüße aus Köln, naïve café, Ærø og Øresund, Ça va très bien. " * 3).encode("cp1252"))
+    assert latin.encoding == "cp1252" and "naïve" in latin.text

@@ -140,15 +140,14 @@ def test_gen1_tweet_embeds(feed):
 def test_gen2_issue(feed):
     issue = feed[0]
     assert issue.number is None
-    # An essay reads as its sections: the lede, then each section's prose as one story.
-    assert issue.kind == "essay"
+    # Short paragraphs, no list of stories: each section's paragraphs are its stories; the
+    # opening paragraph introduces them (not a greeting, but no story either).
     assert _outline(issue) == [
-        ("", [(1, None, None, "Opening paragraph with a footnote.")]),  # a lede, not a greeting
         (
             "First section",
-            [(2, None, None, "First section: Example Companies: Alpha Labs, Beta Bio Body text with an inline link.")],
+            [(1, None, None, "First section: Example Companies: Alpha Labs, Beta Bio Body text with an inline link.")],
         ),
-        ("Second section", [(3, None, None, "Closing paragraph.")]),
+        ("Second section", [(2, None, None, "Closing paragraph.")]),
     ]
     everything = repr(issue.to_dict())
     for gone in ("Subscribe", "Type your email", "synthetic footnote", "Thanks for reading"):
@@ -178,9 +177,9 @@ def test_gen2_tweet_and_bluesky_embeds(feed):
     )
     issue = feed[0]
     assert issue.embeds == (tweet, bluesky)
-    assert issue.items[1].embeds == (tweet, bluesky)
-    assert issue.items[1].links[0] == Link("https://example.org/report", "inline link")
-    assert issue.items[1].main_link == "https://example.org/report"  # its own link before the posts
+    assert issue.items[0].embeds == (tweet, bluesky)
+    assert issue.items[0].links[0] == Link("https://example.org/report", "inline link")
+    assert issue.items[0].main_link == "https://example.org/report"  # its own link before the posts
 
 
 def test_post_page():

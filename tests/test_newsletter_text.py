@@ -188,14 +188,12 @@ def test_hard_wrapped_paragraphs_and_bare_urls(tmp_path: Path):
     assert second.text == "A second item starts with a capital letter."
 
 
-def test_an_essay_without_greeting_keeps_its_lede(tmp_path: Path):
+def test_an_essay_keeps_its_lede(tmp_path: Path):
+    prose = "A long paragraph of argument about lab robots and the people who build them. " * 4
     path = tmp_path / "essay.txt"
     path.write_text(
-        "On lab robots\nA subtitle\nThe lede paragraph, kept.\nFirst Part\nBody.\n", encoding="utf-8"
+        f"On lab robots\nA subtitle\nThe lede paragraph, kept. {prose}\nFirst Part\n{prose}\n", encoding="utf-8"
     )
     issue = read_issue(str(path))
-    assert [(s.title, [i.text for i in s.items]) for s in issue.sections] == [
-        ("", ["The lede paragraph, kept."]),
-        ("First Part", ["Body."]),
-    ]
     assert issue.kind == "essay"
+    assert [(s.section, s.headline) for s in issue.stories] == [("", "The lede paragraph, kept."), ("First Part", "First Part")]

@@ -39,7 +39,7 @@ def test_every_posting_platform_has_length_rules_and_every_harvester_a_transform
 
 
 def test_the_secrets_scrubbed_are_the_registry_secrets():
-    assert set(SECRET_VARS) == {v for p in platforms.registry() for v in p.secrets}
+    assert {v for p in platforms.registry() for v in p.secrets} <= set(SECRET_VARS)
     assert "X_ACCESS_TOKEN_SECRET" in SECRET_VARS and "BLUESKY_APP_PASSWORD" in SECRET_VARS
 
 

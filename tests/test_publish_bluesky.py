@@ -123,7 +123,7 @@ def test_the_session_is_stored_and_reused(cli_run, bsky_network, bsky_account, f
     assert bsky_account.password not in row["session"]
     # A wrong password now would fail a login: posting another issue still works on the session.
     other = feed_file.with_name("other.txt")
-    other.write_text("ML4Sci #100: One; Two\nSubtitle\nSection\n🧪 An item that is new.\n", encoding="utf-8")
+    other.write_text("ML4Sci #100: One; Two\nSubtitle\nSection\n🧪 An item that is new, with enough words to be a story.\n", encoding="utf-8")
     env["BLUESKY_APP_PASSWORD"] = "wrong-password"
     result = cli_run("post", str(other), "--platform", "bluesky", "--yes", "--url",
                      "https://ml4sci.substack.com/p/ml4sci-100", env=env)

@@ -88,12 +88,14 @@ A second paragraph of the same section, with a [source](https://example.org/sour
 {prose}
 """, title="On plateaus")
     assert issue.kind == "essay"
+    # Two headed sections: the prose before them introduces them and is no story of its own.
     assert [(s.section, s.headline) for s in issue.stories] == [
-        ("", "An opening lede that sets up the essay and its argument in a few sentences of prose."),
         ("Why models plateau", "Why models plateau"),
         ("What comes next", "What comes next"),
     ]
-    assert issue.stories[1].main_link == "https://example.org/source"
+    assert issue.stories[0].main_link is None  # a section is about the essay, not its source
+    assert issue.stories[0].links[0].url == "https://example.org/source"
+    assert issue.stories[0].text.endswith("with a source.")
 
 
 def test_a_section_of_one_paragraph_stories_flagged_with_emoji_and_tags(tmp_path):
@@ -144,3 +146,23 @@ A lead-in for a second post, also worth a look:
         ("A lead-in for the firs", "https://twitter.com/a/status/1234567"),
         ("A lead-in for a second", "https://twitter.com/a/status/7654321"),
     ]
+
+
+def test_a_one_item_list_of_a_title_takes_the_paragraph_after_it(tmp_path):
+    # NixOS Weekly's feed: <ul><li><a>title</a></li></ul><p>what it is</p>, story after story.
+    issue = read_md(tmp_path, """
+## News
+
+- [NixOS is bootable via netboot.xyz](https://github.com/antonym/netboot.xyz/issues/37)
+
+Try out NixOS, without having to even create a USB key.
+
+- [Easy dependency management for Nix projects](https://github.com/nmattia/niv)
+
+Easily pin, update, and maintain remote dependencies for each of your Nix projects.
+""")
+    assert [(s.headline, s.main_link) for s in issue.stories] == [
+        ("NixOS is bootable via netboot.xyz", "https://github.com/antonym/netboot.xyz/issues/37"),
+        ("Easy dependency management for Nix projects", "https://github.com/nmattia/niv"),
+    ]
+    assert issue.stories[0].text.endswith("without having to even create a USB key.")

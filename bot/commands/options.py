@@ -53,3 +53,16 @@ def parse_pick(values: tuple[str, ...]) -> list[int] | None:
                 raise BotError(f"--pick takes story numbers (1, 2, ...), not {part!r}")
             picked.append(int(part))
     return picked or None
+
+
+def draft_note(issue: Any, planned: Any) -> str:
+    """What bot preview and bot post say when they use the author's stored draft."""
+    which = f"#{issue.number}" if issue.number is not None else issue.key
+    return (f"using the stored draft of issue {which} (saved {planned.draft_saved_at}; "
+            f"bot draft --edit changes it, bot draft --discard {which.lstrip('#')} drops it)")
+
+
+def existing_db(app: Any) -> Any:
+    """The database if its file exists, else None: previewing a file creates no database."""
+    path = app.settings.db_path
+    return app.db if str(path) == ":memory:" or path.exists() else None

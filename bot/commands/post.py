@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from bot.commands.options import issue_options, parse_pick
+from bot.commands.options import draft_note, existing_db, issue_options, parse_pick
 
 
 @click.command()
@@ -29,13 +29,16 @@ def post(app, source, platform, pick, highlights, url, entry, dry_run, yes, retr
         bot post https://ml4sci.substack.com/feed --platform bluesky --yes
     """
     from bot import preview as render
-    from bot.compose.plan import make_plan
+    from bot.drafts.store import plan as plan_for
     from bot.publish.service import build_publisher, post_threads, raise_unfinished, report
     from bot.resolve import resolve_issue
 
     issue = resolve_issue(app, source, url=url, entry=entry)
-    plan = make_plan(issue, app.settings, platforms=platform or None, pick=parse_pick(pick), count=highlights)
-    threads = plan.threads
+    planned = plan_for(existing_db(app), issue, app.settings, platforms=platform or None,
+                       pick=parse_pick(pick), count=highlights)
+    threads, plan = planned.threads, planned.plan
+    if planned.drafted:
+        click.echo(draft_note(issue, planned), err=True)
     if dry_run:
         click.echo(render.to_text(issue, threads, color=sys.stdout.isatty(), plan=plan), nl=False)
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.commands.options import issue_options, parse_pick
+from bot.commands.options import draft_note, existing_db, issue_options, parse_pick
 
 
 @click.command()
@@ -36,7 +36,7 @@ def preview(app, source, platform, pick, highlights, url, entry, fmt, output, li
         bot preview https://example.substack.com/feed --entry 2 --stories
     """
     from bot import preview as render
-    from bot.compose.plan import make_plan
+    from bot.drafts.store import plan as plan_for
     from bot.resolve import resolve_issue
 
     issue = resolve_issue(app, source, url=url, entry=entry)
@@ -45,12 +45,17 @@ def preview(app, source, platform, pick, highlights, url, entry, fmt, output, li
 
         click.echo(list_text(issue), nl=False)
         return
-    plan = make_plan(issue, app.settings, platforms=platform or None, pick=parse_pick(pick), count=highlights)
-    threads = plan.threads
+    planned = plan_for(existing_db(app), issue, app.settings, platforms=platform or None,
+                       pick=parse_pick(pick), count=highlights)
+    threads, plan = planned.threads, planned.plan
+    if planned.drafted:
+        click.echo(draft_note(issue, planned), err=True)
     if fmt == "json":
         click.echo(render.to_json(issue, threads, plan=plan))
     elif fmt == "html":
-        page = render.to_html(issue, threads)
+        from bot.review.cards import accounts
+
+        page = render.to_html(issue, threads, accounts=accounts(app.settings, issue))
         if output == "-":
             click.echo(page)
         else:

@@ -11,7 +11,10 @@ import click
               help="Exit 0 only if a bot run is alive and polling (for container healthchecks).")
 @click.pass_obj
 def status(app, fmt, health) -> None:
-    """Show what is posted, pending or failed per issue and platform, with links, and the jobs.
+    """Show each issue's state, what is posted, pending or failed, with links, and the jobs.
+
+    An issue is new, drafted (bot draft), approved (bot approve), held (bot hold), posting
+    or posted; the back catalogue bot run will not post is left out.
 
     Example:
 
@@ -19,9 +22,10 @@ def status(app, fmt, health) -> None:
     """
     import json
 
+    from bot.approval import issue_states, next_step
     from bot.publish.outbox import summary
     from bot.status import health as check_health
-    from bot.status import job_rows, schedule_rows
+    from bot.status import job_rows
 
     db = app.db
     if health:
@@ -30,20 +34,20 @@ def status(app, fmt, health) -> None:
             raise click.ClickException(f"unhealthy: {problem}")
         click.echo("healthy")
         return
-    threads, issues, jobs = summary(db), schedule_rows(db), job_rows(db)
+    threads, issues, jobs = summary(db), issue_states(db), job_rows(db)
     if fmt == "json":
         click.echo(json.dumps({"threads": threads, "issues": issues, "jobs": jobs}, indent=2,
                               ensure_ascii=False))
         return
     _threads(threads)
     if issues:
-        click.echo("\nIssues bot run is watching:")
+        gate = " (approval required)" if app.settings.require_approval else ""
+        click.echo(f"\nIssues{gate}:")
         for row in issues:
             label = f"#{row['number']} " if row["number"] is not None else ""
-            state = "held" if row["held"] else row["status"]
-            when = f" after {row['post_after']}" if state == "waiting" and row["post_after"] else ""
-            click.echo(f"  {label}{(row['title'] or row['issue_key'])[:60]}: {state}{when}")
-            if row["last_error"] and state != "posted":
+            step = next_step(row, require_approval=app.settings.require_approval)
+            click.echo(f"  {label}{(row['title'] or row['issue_key'])[:60]}: {row['state']} · {step}")
+            if row["last_error"] and row["state"] not in ("posted", "posting"):
                 click.echo(f"      last error: {row['last_error']}")
     if jobs:
         click.echo("\nJobs:")

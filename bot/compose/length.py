@@ -78,6 +78,8 @@ class _Registered(Mapping[str, "Rules"]):
     def __getitem__(self, platform: str) -> Rules:
         from bot import platforms
 
+        if platform not in self:  # a Mapping's KeyError, so RULES.get() and `in` work as usual
+            raise KeyError(platform)
         return platforms.rules(platform)
 
     def __contains__(self, platform: object) -> bool:

@@ -17,8 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot import platforms
-from bot.platforms import DEFAULT_PLATFORMS
 from bot.compose.length import RULES, Rules
+from bot.compose.measure import make_post
+from bot.platforms import DEFAULT_PLATFORMS
 from bot.compose.model import Card, Post, Thread
 from bot.compose.split import number_suffix, widest_suffix, words
 from bot.errors import ComposeError
@@ -281,14 +282,8 @@ def _card(issue: Issue, link: str | None) -> Card | None:
 
 
 def _post(rules: Rules, raw: str, *, draft: _Draft, position: int, card: Card | None) -> Post:
-    if not rules.fits(raw):
-        where = f"post {position}" + (
-            f" (item {draft.item_index})" if draft.item_index is not None else ""
-        )
-        raise ComposeError(
-            f"{where} cannot fit in {rules.describe_limit()}: it measures {rules.describe(raw)}"
-        )
-    return rules.make_post(raw, role=draft.role, item_index=draft.item_index, card=card)
+    where = f"post {position}" + (f" (item {draft.item_index})" if draft.item_index is not None else "")
+    return make_post(rules, raw, role=draft.role, item_index=draft.item_index, card=card, where=where)
 
 
 def _clean(text: str) -> str:

@@ -38,6 +38,7 @@ class Para:
     lead: int = 0
     list_item: bool = False
     depth: int = 0  # list nesting: 0 for a top-level item or a paragraph
+    quiet: bool = False  # set wholly in italics: an editor's note on a section, not a story
 
 
 @dataclass(frozen=True)

@@ -112,16 +112,51 @@ def decode(data: bytes, *, declared: str | None = None) -> Decoded:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
-        if codecs.lookup(encoding).name != "cp1252":
-            warnings.append(f"bytes are not valid {encoding}; read as cp1252")
-        encoding = "cp1252"
-        text = data.decode(encoding, errors=_C1_HANDLER)
-    text, repaired = repair_mojibake(text)
+        guess = _guess(data) if encoding == "utf-8" and not declared and not declared_charset(data) else None
+        if guess:
+            warnings.append(f"bytes are not valid {encoding}; read as {guess} (detected)")
+            encoding, text = guess, data.decode(guess, errors="replace")
+        else:
+            if codecs.lookup(encoding).name != "cp1252":
+                warnings.append(f"bytes are not valid {encoding}; read as cp1252")
+            encoding = "cp1252"
+            text = data.decode(encoding, errors=_C1_HANDLER)
+    original = text
+    text, repaired = repair_mojibake(_ftfy(text) if not text.isascii() else text)
+    if text != original and not repaired:  # ftfy's repair: each sequence it undid shrank by 1-2
+        repaired = max(1, (len(original) - len(text)) // 2)
     if repaired:
         warnings.append(f"repaired {repaired} mis-decoded character(s) (UTF-8 read as cp1252/cp1257)")
     return Decoded(
         text=text.lstrip("\ufeff"), encoding=codecs.lookup(encoding).name, warnings=tuple(warnings)
     )
+
+
+# Single-byte codecs for Latin scripts: charset-normalizer confuses them with one another
+# (it reads German cp1252 as cp1250, "naïve" as "naďve"), so for them the WHATWG default,
+# cp1252, wins. Its guess is taken for other scripts: Cyrillic, Greek, CJK, Arabic, Hebrew.
+_LATIN_SINGLE_BYTE = frozenset(
+    {"cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4",
+     "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15", "iso8859_16", "mac_roman",
+     "mac_latin2", "cp437", "cp850", "cp858", "ascii"}
+)
+
+
+_MIN_EVIDENCE = 24  # high bytes
+
+
+def _guess(data: bytes) -> str | None:
+    """charset-normalizer's reading of undeclared, non-UTF-8 bytes, when it is not a Latin codec."""
+    from charset_normalizer import from_bytes
+
+    # On a few high bytes any codec fits ("caf\xe9" is Cyrillic "cafщ" too): too little to go on.
+    if sum(1 for byte in data[:200_000] if byte >= 0x80) < _MIN_EVIDENCE:
+        return None
+    best = from_bytes(data[:200_000]).best()
+    if best is None:
+        return None
+    name = codecs.lookup(best.encoding).name.replace("-", "_")
+    return None if name in _LATIN_SINGLE_BYTE or name.startswith("utf") else name
 
 
 def _high_table(codec: str) -> dict[str, int]:

@@ -58,7 +58,20 @@ _ASK = re.compile(
     r"|\bfollow (?:me|us) on\b|\bfind (?:me|us) on\b|\bsupport (?:my|our|this) work\b|\bpledge your support\b"
     r"|\bview (?:this )?(?:email|post|issue) in (?:your |the )?browser\b|\bunsubscribe\b"
     r"|\bmanage (?:your )?(?:preferences|subscription)\b|\byou(?:'re| are) receiving this\b"
-    r"|\bcopyright ©|©\s*\d{4}|\ball rights reserved\b|\bprivacy policy\b|\bpowered by\b",
+    r"|\bcopyright ©|©\s*\d{4}|\ball rights reserved\b|\bprivacy policy\b|\bpowered by\b"
+    # Community newsletters ask for contributions the same way every week.
+    r"|\bis (?:openly|collaboratively) (?:developed|written|edited)\b|\bhow to contribute\b"
+    r"|\bcontribute to (?:this|the|our)\b|\bopen (?:a|an) (?:pr|pull request|issue)\b|\bsend (?:us|me) a (?:pr|pull request)\b"
+    r"|\bif you (?:find|spot|notice|see) (?:any )?(?:errors?|mistakes?|typos?)\b|\bwould not be possible without\b"
+    r"|^\W*(?:or )?follow (?:us |me )?on\b|\bsubmit (?:a|your) (?:link|story|item|news|tip)s?\b"
+    r"|\bsend (?:us|me) (?:a |your )?(?:links?|tips?|stories|news)\b|\bkeep sending (?:me|us)\b"
+    r"|\blisten (?:on|in) (?:apple podcasts|spotify|youtube|overcast|pocket casts)\b|\bwherever you get your podcasts\b",
+    _I,
+)
+# A heading over the newsletter's own asks: its whole section goes.
+_ASK_HEADING = re.compile(
+    r"^\W*(?:want to |how to |ways to |help us )?(?:contribut\w*|support (?:us|me|this|the)\w*|subscrib\w*|follow (?:us|me)"
+    r"|get involved|sponsor(?:ship|s)?|donat\w*|become a (?:member|patron|supporter))\b",
     _I,
 )
 _GREETING = re.compile(
@@ -82,6 +95,11 @@ _SPONSOR = re.compile(
     r"^\W*(?:sponsor(?:ed)?(?: by| content| message| post)?|this (?:issue|week'?s issue|newsletter|edition) is "
     r"(?:sponsored|brought to you|supported) by|brought to you by|presented by|together with|in partnership with"
     r"|partner(?:ed)? (?:content|message|post)|advertis(?:e|ing|ement)|\[?(?:ad|sponsor|sponsored)\]|a word from our sponsors?)\b",
+    _I,
+)
+# An editor's note on a section or issue, not news: "This section brings you...".
+_ABOUT_SECTION = re.compile(
+    r"^\W*(?:this|in this|the following) (?:section|part|column)\b|^\W*(?:below|here) (?:are|is) (?:this week'?s|the|our) (?:roundup|links|list|highlights)\b",
     _I,
 )
 _FOOTNOTE_MARK = re.compile(r"(?<=\S)\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
@@ -167,7 +185,7 @@ def remove_furniture(blocks: list[Block]) -> tuple[list[Block], list[str]]:
             if is_sign_off(text) and position > last // 2:
                 removed.append(f"sign-off {text[:40]!r} and what follows")
                 break
-            if is_sponsor(text) or _is_footnotes(text) or (is_chrome(text) and not block.links):
+            if is_sponsor(text) or _is_footnotes(text) or _ASK_HEADING.match(text) or (is_chrome(text) and not block.links):
                 sponsor_section = True  # its section goes with it
                 removed.append(f"section {text[:40]!r}")
                 continue
@@ -205,6 +223,8 @@ def _para_furniture(para: Para) -> str:
         return f"nav bar {text[:40]!r}"
     if text.startswith(("Continue reading", "Read the full", "Read more on")) and len(text) < 80:
         return f"chrome {text[:40]!r}"
+    if _ABOUT_SECTION.match(text) and len(text) <= MAX_ASK:
+        return f"section note {text[:40]!r}"
     return ""
 
 
@@ -221,7 +241,11 @@ def _is_byline(para: Para) -> bool:
 
 
 def _is_footnotes(text: str) -> bool:
-    return text.strip().lower().rstrip(":") in ("footnotes", "notes", "references", "endnotes")
+    """Footnotes, and an episode's show notes: chapters, timestamps, the transcript."""
+    return text.strip().lower().rstrip(":") in (
+        "footnotes", "notes", "references", "endnotes", "chapters", "timestamps", "transcript",
+        "show notes", "episode transcript", "full transcript",
+    )
 
 
 def _trim_intro(blocks: list[Block], removed: list[str]) -> list[Block]:

@@ -127,8 +127,15 @@ def parse_page(text: str, *, source: str, url: str | None = None, fallback_title
     root = next((found for sel in _CONTENT_SELECTORS if (found := soup.select_one(sel))), soup)
     blocks = blocks_from(root, base_url=url)
     title = meta["title"] or ""
-    if not title and blocks and isinstance(blocks[0], Heading) and blocks[0].level == 1:
-        title, blocks = blocks[0].text, blocks[1:]  # a fragment whose h1 is its title
+    site = meta["site_name"] or ""
+    first_h1 = next(
+        (i for i, b in enumerate(blocks[:12]) if isinstance(b, Heading) and b.level == 1 and b.text and squash(b.text) != title),
+        None,
+    )
+    if first_h1 is not None and (not title or (meta["from_title_tag"] and squash(blocks[first_h1].text) != title)):
+        # A fragment whose h1 is its title, or a page whose <title> is only its site's name.
+        site = site or (title if title and squash(blocks[first_h1].text).find(title) < 0 else "")
+        title, blocks = blocks[first_h1].text, blocks[:first_h1] + blocks[first_h1 + 1 :]
     if blocks and isinstance(blocks[0], Heading) and squash(blocks[0].text) == squash(title):
         blocks = blocks[1:]  # the post title repeated at the top of the article
     return build_issue(
@@ -139,7 +146,7 @@ def parse_page(text: str, *, source: str, url: str | None = None, fallback_title
         url=meta["url"] or url,
         published_at=meta["published_at"],
         image=meta["image"],
-        newsletter=meta["site_name"] or "",
+        newsletter=site,
         source=source,
     )
 
@@ -343,11 +350,10 @@ def _page_meta(soup: Any) -> dict[str, str | None]:
     ld = _json_ld(soup)
     canonical = soup.find("link", rel="canonical")
     title_tag = soup.title.get_text() if soup.title else None
+    stated = text("h1.post-title") or meta("og:title", "twitter:title") or ld.get("headline")
     return {
-        "title": text("h1.post-title")
-        or meta("og:title", "twitter:title")
-        or ld.get("headline")
-        or (squash(title_tag) if title_tag else None),
+        "title": stated or (squash(title_tag) if title_tag else None),
+        "from_title_tag": not stated and bool(title_tag),
         "subtitle": text("h3.subtitle")
         or meta("og:description", "description", "twitter:description")
         or "",

@@ -35,6 +35,8 @@ _SKIPPED_DIVS = (
     "embedded-post", "poll-embed", "tweet-", "player-unavailable", "youtube-inner", "iframe",
     "file-embed", "install-substack-app", "paywall", "digest-post-embed", "preformatted-block",
 )
+_TEMPLATE_TAG = re.compile(r"^\s*(?:\{%.*%\}|\{\{[<%].*[>%]\}\}|\{\{.*\}\})\s*$")
+_REFERENCE_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+")
 _EMBED_MARK = re.compile("^\ue000(\\d+)\ue001$")
 _FOOTNOTE_TEXT = re.compile(r"^\s*(?:\[?\d{1,3}\]?|[*†‡])\s*$")
 
@@ -70,10 +72,17 @@ def looks_like_html(body: str) -> bool:
     return tags >= 3 and tags * 4 >= min(lines, 40)
 
 
+_META_LINE = re.compile(r"^([A-Za-z][\w -]{0,30}):\s*(.*)$")
+_META_KEYS = frozenset(
+    "title date description summary author authors tags category categories slug status subtitle modified lang url".split()
+)
+
+
 def front_matter(text: str) -> tuple[dict[str, str], str]:
-    """Split YAML front matter (flat ``key: value`` lines) from the body."""
+    """Split YAML front matter (flat ``key: value`` lines between ``---``), or Pelican's and
+    MultiMarkdown's header lines (``Title: ...`` up to the first blank line), from the body."""
     if not text.startswith("---"):
-        return {}, text
+        return _header_lines(text)
     lines = text.split("\n")
     end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
     if end is None:
@@ -84,6 +93,23 @@ def front_matter(text: str) -> tuple[dict[str, str], str]:
         if colon and key.strip() and not key.startswith((" ", "\t", "-")):
             meta[key.strip().lower()] = _scalar(value.strip())
     return meta, "\n".join(lines[end + 1 :])
+
+
+def _header_lines(text: str) -> tuple[dict[str, str], str]:
+    lines = text.split("\n")
+    meta: dict[str, str] = {}
+    for position, line in enumerate(lines):
+        if not line.strip():
+            break
+        match = _META_LINE.match(line)
+        if not match:
+            return {}, text
+        meta[match.group(1).strip().lower()] = match.group(2).strip()
+    else:
+        return {}, text
+    if "title" not in meta or not set(meta) <= _META_KEYS:
+        return {}, text
+    return meta, "\n".join(lines[position + 1 :])
 
 
 def _scalar(value: str) -> str:
@@ -149,6 +175,11 @@ def _pandoc_layer(body: str) -> tuple[str, list[Embed]]:
             continue
         if any(divs):
             continue
+        if _TEMPLATE_TAG.match(line):
+            out.append("")  # Jekyll/Liquid and Hugo template tags are never content
+            continue
+        if _REFERENCE_DEF.match(line) and out and out[-1].strip() and not _REFERENCE_DEF.match(out[-1]):
+            out.append("")  # a definition cannot interrupt a paragraph in CommonMark; here it ends one
         if _CODE_FENCE.match(line):
             code = _CODE_FENCE.match(line).group(1)  # type: ignore[union-attr]
         line = _balance_destinations(line)
@@ -258,17 +289,17 @@ class _Walker:
                         continue
                     builder = TextBuilder()
                     _inline(token.children or [], builder)
-                    self._para(builder)
+                    self._para(builder, quiet=_all_emphasis(token.children or []))
         return self.out
 
-    def _para(self, builder: TextBuilder, *, list_item: bool = False) -> None:
+    def _para(self, builder: TextBuilder, *, list_item: bool = False, quiet: bool = False) -> None:
         text, links, lead = builder.build()
         if not text and not links:
             return
         if lead and lead >= len(text.rstrip(":. ")) and len(text) <= 100 and not list_item:
             self.out.append(Heading(text.rstrip(":"), 4, links))  # a bold line alone is a heading
             return
-        self.out.append(Para(text, links, lead=lead, list_item=list_item))
+        self.out.append(Para(text, links, lead=lead, list_item=list_item, quiet=quiet))
 
     def _html(self, content: str) -> None:
         from bot.newsletter.html import fragment_blocks
@@ -277,6 +308,12 @@ class _Walker:
             self.out.append(Break())
             return
         self.out.extend(fragment_blocks(content))
+
+
+def _all_emphasis(children: list[Any]) -> bool:
+    """A paragraph set wholly in italics: an editor's note, not a story."""
+    kinds = [c.type for c in children if not (c.type == "text" and not c.content.strip())]
+    return len(kinds) > 2 and kinds[0] == "em_open" and kinds[-1] == "em_close" and kinds.count("em_open") == 1
 
 
 def _inline(children: list[Any], builder: TextBuilder) -> None:

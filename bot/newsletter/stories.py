@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from bot.newsletter import items as rules
 from bot.newsletter.blocks import Block, Break, EmbedBlock, Heading, Para
 from bot.newsletter.furniture import strip_markers
+from bot.newsletter.linkkinds import is_content
 from bot.newsletter.mainlink import Placed, choose_main_link
 from bot.newsletter.model import Embed, Link, Section, Story
 
@@ -25,6 +26,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
 MAX_HEADLINE = 200
 _BARE_URL = re.compile(r"\s*<?https?://\S+>?")
 _ROUNDUP_SHARE = 0.6  # of paragraphs carrying their own link: a section of one-paragraph stories
+_PROSE = 120  # characters: a paragraph this long that opens no story is prose
 
 
 @dataclass
@@ -37,16 +39,93 @@ class _Draft:
     placed: list[Placed] = field(default_factory=list)
     embeds: list[Embed] = field(default_factory=list)
     attaches: bool = False  # later plain paragraphs are its commentary
+    essay: bool = False  # an essay's section: it is about the essay, not about one of its links
 
 
 def cut_stories(blocks: list[Block]) -> tuple[list[Section], str]:
     """The sections of stories, numbered in reading order, and the issue's kind."""
     groups = _groups(blocks)
+    essay = is_essay(blocks)
+    drafts = _essay(groups) if essay else _roundup(groups)
+    sections: list[Section] = []
+    drafts = [d for d in drafts if d.headline or any(d.paras) or d.embeds]
+    for number, draft in enumerate(drafts, 1):
+        story = _story(number, draft)
+        if sections and sections[-1].title == draft.section:
+            sections[-1] = Section(draft.section, (*sections[-1].stories, story))
+        else:
+            sections.append(Section(draft.section, (story,)))
+    return sections, "essay" if essay else "roundup"
+
+
+def is_essay(blocks: list[Block]) -> bool:
+    """Prose with few story starters (list items, bold lead-ins, flags): an essay, which reads
+    as its sections; a roundup is mostly starters."""
+    paras = [b for b in blocks if isinstance(b, Para)]
+    # A starter that carries a link or a flag is a story; a bulleted list of questions or
+    # fragments inside prose is part of the argument.
+    starters = sum(1 for p in paras if is_starter(p) and (_flagged(p) or any(is_content(link.url) for link in p.links)))
+    prose = sum(1 for p in paras if not is_starter(p) and len(p.text) > _PROSE)
+    return prose >= 1 and starters < prose
+
+
+def _flagged(para: Para) -> bool:
+    marker, tag, _ = rules.split_item(para.text)
+    return bool(marker or tag)
+
+
+def _essay(groups: list[tuple[Heading | None, list[Block]]]) -> list[_Draft]:
+    """A story per section: the lede before the first heading, then each heading with all
+    that follows it (its lists included) up to the next heading."""
+    drafts: list[_Draft] = []
+    parent, parent_level = "", 0
+    # With two or more headed sections, the prose before the first heading introduces them.
+    sections = sum(1 for h, body in groups if h is not None and any(isinstance(b, Para) for b in body))
+    for heading, body in groups:
+        if heading is not None and heading.level <= parent_level:
+            parent, parent_level = "", 0
+        if heading is not None and not any(isinstance(b, (Para, EmbedBlock)) for b in body):
+            parent, parent_level = rules.clean_heading(heading.text), heading.level
+            continue
+        if heading is None and sections >= 2:
+            continue
+        if heading is None:
+            paras = [b for b in body if isinstance(b, Para)]
+            if not paras:
+                continue
+            lede = _para_draft("", paras[0])
+            if lede is None:
+                continue
+            lede.attaches = lede.essay = True
+            for block in body[body.index(paras[0]) + 1 :]:
+                if isinstance(block, Para):
+                    _add(lede, block, headline=False)
+                elif isinstance(block, EmbedBlock):
+                    lede.embeds.append(block.embed)
+            drafts.append(lede)
+            continue
+        title = rules.clean_heading(heading.text)
+        drafts.append(_section_story(parent or title, heading, body))
+    return drafts
+
+
+def _section_story(section: str, heading: Heading, body: list[Block]) -> _Draft:
+    marker, tag, text = rules.split_item(rules.squash(heading.text))
+    draft = _Draft(section=section, headline=text.strip().rstrip(":").strip(), marker=marker, tag=tag, essay=True)
+    draft.placed.extend(Placed(link, heading.text, headline=True) for link in heading.links)
+    for block in body:
+        if isinstance(block, Para):
+            _add(draft, block, headline=False)
+        elif isinstance(block, EmbedBlock):
+            draft.embeds.append(dataclasses.replace(block.embed, section=section))
+    return draft
+
+
+def _roundup(groups: list[tuple[Heading | None, list[Block]]]) -> list[_Draft]:
     drafts: list[_Draft] = []
     parent = ""  # the title of a heading with nothing but sub-headings under it
     parent_level = 0
-    essay = True
-    intro: list[_Draft] = []
+    headed = any(h for h, _ in groups)
     for heading, body in groups:
         paras = [b for b in body if isinstance(b, Para)]
         if heading is not None and heading.level <= parent_level:
@@ -55,34 +134,11 @@ def cut_stories(blocks: list[Block]) -> tuple[list[Section], str]:
             parent, parent_level = rules.clean_heading(heading.text), heading.level
             continue
         title = rules.clean_heading(heading.text) if heading else ""
-        listed = _is_container(body)
-        single = heading is not None and _is_single(body)
-        if listed or single or (heading is None and not any(h for h, _ in groups if h)):
-            essay = essay and not listed
+        if _is_container(body) or (heading is not None and _is_single(body)) or not headed:
             drafts.extend(_container(parent or title, body))
-        elif heading is None:
-            intro = _container("", body)  # prose before the first heading: an essay's lede
-        else:
+        elif heading is not None:  # prose before the first heading introduces a roundup: no story
             drafts.extend(_heading_story(parent or title, heading, body))
-    is_essay = essay and bool(drafts)
-    if is_essay and intro:  # a roundup's intro introduces its stories; an essay's lede is its first part
-        lede = intro[0]
-        for more in intro[1:]:
-            lede.paras.extend(more.paras)
-            lede.placed.extend(more.placed)
-            lede.embeds.extend(more.embeds)
-        drafts = [lede, *drafts]
-    sections: list[Section] = []
-    number = 0
-    drafts = [d for d in drafts if d.headline or any(d.paras) or d.embeds]
-    for draft in drafts:
-        number += 1
-        story = _story(number, draft)
-        if sections and sections[-1].title == draft.section:
-            sections[-1] = Section(draft.section, (*sections[-1].stories, story))
-        else:
-            sections.append(Section(draft.section, (story,)))
-    return sections, "essay" if is_essay else "roundup"
+    return drafts
 
 
 def _groups(blocks: list[Block]) -> list[tuple[Heading | None, list[Block]]]:
@@ -139,6 +195,9 @@ def _container(section: str, body: list[Block]) -> list[_Draft]:
         if isinstance(block, Para) and _introduces_list(block, body[position + 1 : position + 2]):
             current = None  # "Books:" before a list names the list; it is no story
             continue
+        if isinstance(block, Para) and block.quiet and not block.list_item:
+            current = None  # an italic note on the section ("New releases... please upgrade")
+            continue
         if isinstance(block, Break):
             current = None
         elif isinstance(block, EmbedBlock):
@@ -154,7 +213,22 @@ def _container(section: str, body: list[Block]) -> list[_Draft]:
             current = _para_draft(section, block)
             if current is not None:
                 drafts.append(current)
+                if block.list_item and _solo(body, position):
+                    current.attaches = True  # "<ul><li>title</li></ul><p>what it is</p>": one story
     return drafts
+
+
+def _solo(body: list[Block], position: int) -> bool:
+    """A list of one item that is only a title, with a plain paragraph after it: the
+    paragraph is the item's own commentary."""
+
+    def item(at: int) -> bool:
+        return 0 <= at < len(body) and isinstance(body[at], Para) and body[at].list_item  # type: ignore[union-attr]
+
+    nxt = body[position + 1] if position + 1 < len(body) else None
+    here = body[position]
+    titled = isinstance(here, Para) and len(here.text.split()) <= 12 and not here.text.rstrip().endswith((".", "!", "?"))
+    return titled and not item(position - 1) and not item(position + 1) and isinstance(nxt, Para) and not is_starter(nxt)
 
 
 def _introduces_list(para: Para, following: list[Block]) -> bool:
@@ -255,7 +329,16 @@ def _story(number: int, draft: _Draft) -> Story:
     if draft.headline and not body.startswith(draft.headline.rstrip("…")):
         joiner = " " if draft.headline[-1:] in ".!?:…" else ": "
         body = f"{draft.headline}{joiner}{body}" if body else draft.headline
-    main, why = choose_main_link(draft.placed, tag=draft.tag)
+    if draft.essay:  # only a link the author put on the section's heading speaks for it
+        own = [p for p in draft.placed if p.headline]
+        one_post = bool(draft.embeds) and all(t == draft.embeds[0].text or not t.strip() for t in draft.paras)
+        if not own and one_post:  # a section that is one embedded post: the post is its link
+            own = [p for p in draft.placed if p.link.url == draft.embeds[0].url]
+        main, why = choose_main_link(own, tag=None)
+        if main is None:
+            why = "an essay's section: no link of its own"
+    else:
+        main, why = choose_main_link(draft.placed, tag=draft.tag)
     links = tuple(p.link for p in draft.placed)
     return Story(
         number=number,

@@ -81,6 +81,10 @@ class Platform:
     link_card: bool = False
     #: what ``bot thread`` accepts, for its error message
     ref_help: str = ""
+    #: the environment variable naming the posting account's handle (shown on review cards),
+    #: and what follows the newsletter's name in the handle made when it is not set
+    handle_variable: str = ""
+    handle_suffix: str = ""
     #: the keys its own ``[<id>]`` table in bot.toml may hold, with their defaults
     options: dict[str, Any] = field(default_factory=dict)
 

@@ -108,4 +108,6 @@ PLATFORM = Platform(
     rules=_rules,
     link_card=True,
     ref_help="a bsky.app post URL or at:// URI",
+    handle_variable="BLUESKY_HANDLE",
+    handle_suffix=".bsky.social",
 )

@@ -70,4 +70,5 @@ PLATFORM = Platform(
     publisher=_publisher,
     rules=_rules,
     ref_help="an X status URL",
+    handle_variable="X_HANDLE",
 )
