@@ -10,6 +10,7 @@ bytes form valid UTF-8 *and* the result is plausible (see :func:`_plausible`).
 from __future__ import annotations
 
 import codecs
+from typing import Any
 import re
 from dataclasses import dataclass
 
@@ -318,7 +319,7 @@ def _ftfy(text: str) -> str:
     return ftfy.fix_text(text, config=_FTFY_CONFIG)
 
 
-_FTFY_CONFIG = None
+_FTFY_CONFIG: Any = None
 # What UTF-8 read as a single-byte codec looks like: a lead byte's character (Â-ô) followed by
 # a continuation byte's (U+0080-U+00BF, or cp1252's punctuation and letters there). Text
 # without it has no mojibake for ftfy to find, and does not pay for importing it (35 ms).

@@ -73,8 +73,10 @@ def _beehiiv(data: Any) -> tuple[Callable[[dict[str, Any], str], Issue], list[An
 
 
 def _beehiiv_issue(post: dict[str, Any], source: str) -> Issue:
-    content = post.get("content") if isinstance(post.get("content"), dict) else {}
-    free = content.get("free") if isinstance(content.get("free"), dict) else {}
+    content = post.get("content")
+    content = content if isinstance(content, dict) else {}
+    free = content.get("free")
+    free = free if isinstance(free, dict) else {}
     html = free.get("web") or free.get("email") or ""
     url = _url(post.get("web_url"))
     return _issue(

@@ -128,15 +128,15 @@ def parse_page(text: str, *, source: str, url: str | None = None, fallback_title
     blocks = blocks_from(root, base_url=url)
     title = meta["title"] or ""
     site = meta["site_name"] or ""
-    first_h1 = next(
-        (i for i, b in enumerate(blocks[:12]) if isinstance(b, Heading) and b.level == 1 and b.text and squash(b.text) != title),
-        None,
-    )
-    if first_h1 is not None and (not title or (meta["from_title_tag"] and squash(blocks[first_h1].text) != title)):
+    h1s = [(i, b) for i, b in enumerate(blocks[:12]) if isinstance(b, Heading) and b.level == 1 and b.text]
+    first_h1 = next(((i, b.text) for i, b in h1s if squash(b.text) != title), None)
+    if first_h1 is not None and (not title or (meta["from_title_tag"] and squash(first_h1[1]) != title)):
         # A fragment whose h1 is its title, or a page whose <title> is only its site's name.
-        site = site or (title if title and squash(blocks[first_h1].text).find(title) < 0 else "")
-        title, blocks = blocks[first_h1].text, blocks[:first_h1] + blocks[first_h1 + 1 :]
-    if blocks and isinstance(blocks[0], Heading) and squash(blocks[0].text) == squash(title):
+        at, text = first_h1
+        site = site or (title if title and squash(text).find(title) < 0 else "")
+        title, blocks = text, blocks[:at] + blocks[at + 1 :]
+    first = blocks[0] if blocks else None
+    if isinstance(first, Heading) and squash(first.text) == squash(title):
         blocks = blocks[1:]  # the post title repeated at the top of the article
     return build_issue(
         blocks,
@@ -261,7 +261,7 @@ def _collect(nodes: Any, builder: TextBuilder, base_url: str | None) -> None:
         elif node.name == "a" and node.get("href"):
             start = builder.mark()
             _collect(node.children, builder, base_url)
-            href = urljoin(base_url or "", node["href"].strip())
+            href = urljoin(base_url or "", str(node["href"]).strip())
             if href.startswith(("http://", "https://")):
                 builder.link(start, href, image=node.find("img") is not None)
         elif node.name in _BOLD and builder.at_start():

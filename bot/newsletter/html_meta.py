@@ -12,7 +12,7 @@ from bot.newsletter.items import squash
 from bot.timeutil import iso, parse_iso
 
 
-def page_meta(soup: Any) -> dict[str, str | None]:
+def page_meta(soup: Any) -> dict[str, Any]:
     def meta(*names: str) -> str | None:
         for name in names:
             tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
