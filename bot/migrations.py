@@ -205,7 +205,7 @@ def review(db: Database) -> None:
     )
 
 
-@migrations(name="0007_fts_update_triggers")
+@migrations(name="0009_fts_update_triggers")
 def fts_update_triggers(db: Database) -> None:
     # Databases made before the narrower triggers: a thread's count refresh on every harvested
     # page re-indexed its title. create_schema recreates them as AFTER UPDATE OF the column.

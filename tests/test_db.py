@@ -100,7 +100,7 @@ def test_processes_opening_a_new_file_together_all_get_wal(tmp_path):
 
 
 def test_an_older_database_gets_the_narrow_fts_update_triggers(db_path):
-    # A database made before 0007 had FTS update triggers firing on any change to a thread
+    # A database made before 0009 had FTS update triggers firing on any change to a thread
     # (every page's count refresh re-indexed its title); reopening it narrows them.
     db = open_db(db_path)
     db.execute("DROP TRIGGER [threads_au]")
@@ -109,7 +109,7 @@ def test_an_older_database_gets_the_narrow_fts_update_triggers(db_path):
         " INSERT INTO [threads_fts] ([threads_fts], rowid, [title]) VALUES('delete', old.rowid, old.[title]);"
         " INSERT INTO [threads_fts] (rowid, [title]) VALUES (new.rowid, new.[title]); END"
     )
-    db.execute("DELETE FROM _sqlite_migrations WHERE name = '0007_fts_update_triggers'")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = '0009_fts_update_triggers'")
     db.conn.commit()
     db.close()
     db = open_db(db_path)
