@@ -10,18 +10,12 @@ import pytest
 from bot.runner import Runner, harvest_due_at
 from bot.settings import load
 from tests.fakes.common import FakeClock, Reply
+from tests.support.clock import Clock
 from tests.fakes.mastodon_server import MastodonServer, iso_z
 from tests.support.feeds import FeedServer
 
 T0 = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 
-
-class Clock:
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture
