@@ -1,6 +1,6 @@
 # The two quickstart commands (see README):
 #   make preview   # the main job, offline: the sample issue's threads for X and Bluesky
-#   make test      # every test, with the local Bluesky network started for the integration tests
+#   make test      # mypy, then every test, with the local Bluesky network started for the integration tests
 #   make fuzz      # the property-based fuzz tests, long: 3,000 examples each (FUZZ_EXAMPLES=N)
 PYTHON ?= python3
 VENV   ?= .venv

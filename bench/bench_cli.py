@@ -1,4 +1,5 @@
-"""Wall time of ``bot --help`` and ``bot preview`` on the sample, against ``python -c pass``.
+"""Wall time of ``bot --help`` and ``bot preview`` on the sample, against ``python -c pass`` and
+``python -c 'import click'`` (the floor of any click command).
 
 Each command runs as a fresh process (that is what a user waits for), alternating with the
 baseline so machine noise hits both; the report gives medians and the ratio to the baseline.
@@ -29,6 +30,7 @@ def measure(runs: int = RUNS) -> dict[str, float]:
     python = sys.executable
     cases = {
         "python -c pass": [python, "-c", "pass"],
+        "python -c 'import click'": [python, "-c", "import click"],
         "bot --help": [python, "-m", "bot", "--help"],
         "bot preview sample": [python, "-m", "bot", "preview", str(SAMPLE)],
         "bot preview sample --format json": [
@@ -47,10 +49,10 @@ def measure(runs: int = RUNS) -> dict[str, float]:
 
 def main() -> None:
     medians = measure()
-    base = medians["python -c pass"]
-    print(f"{'command':36} {'median ms':>10} {'x baseline':>11}   ({RUNS} runs each)")
+    base, click_base = medians["python -c pass"], medians["python -c 'import click'"]
+    print(f"{'command':36} {'median ms':>10} {'x pass':>7} {'x click':>8}   ({RUNS} runs each)")
     for name, value in medians.items():
-        print(f"{name:36} {value * 1000:10.1f} {value / base:11.1f}")
+        print(f"{name:36} {value * 1000:10.1f} {value / base:7.2f} {value / click_base:8.2f}")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,6 @@ library code. Nothing heavy (tweepy, praw, atproto, feedparser) is imported here
 
 from __future__ import annotations
 
-import logging
-import sqlite3
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -98,16 +96,17 @@ class BotGroup(click.Group):
             raise
         except BotError as exc:
             raise click.ClickException(_one_line(ctx, str(exc))) from None
-        except sqlite3.Error as exc:  # read-only, locked past the busy timeout, disk full
-            from bot.db import database_error
-
-            app = ctx.obj if isinstance(ctx.obj, App) else None
-            path = app.db_path_shown() if app else "?"
-            raise click.ClickException(_one_line(ctx, str(database_error(exc, path)))) from None
         except KeyboardInterrupt:
             raise click.Abort() from None
         except Exception as exc:  # a bug, or a library error we did not anticipate
+            import sqlite3  # not at import time: bot --help opens no database
+
             app = ctx.obj if isinstance(ctx.obj, App) else None
+            if isinstance(exc, sqlite3.Error):  # read-only, locked past the busy timeout, full
+                from bot.db import database_error
+
+                path = app.db_path_shown() if app else "the database"
+                raise click.ClickException(_one_line(ctx, str(database_error(exc, path)))) from None
             if app and app.debug:
                 import traceback
 
@@ -147,6 +146,8 @@ def cli(ctx: click.Context, config: str | None, db_option: str | None, debug: bo
         bot preview examples/ml4sci-33.txt
     """
     app = ctx.obj = App(config=config, db_option=db_option, debug=debug)
+    import logging  # not at import time: bot --help needs no logging
+
     from bot.log import setup_logging
 
     # Settings that fail to load are reported by the command that needs them (or, for one

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +18,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.errors import BotError, ConfigError, InputError, MissingCredential
-from bot.settings import PLATFORMS, Settings, Source
+from bot import platforms
+from bot.errors import BotError, ConfigError, InputError
+from bot.settings import Settings, Source
 
 log = logging.getLogger(__name__)
 
-DEFAULT_REDDIT_AGENT = "python:ml4sci-bot:0.1 (harvest; set REDDIT_USER_AGENT)"
-_BSKY_REF = re.compile(r"^(at://\S+|https?://(www\.)?bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+/?)$", re.IGNORECASE)
 
 
 @dataclass
@@ -48,63 +46,12 @@ class SourceResult:
 Progress = Callable[[SourceResult], None]
 
 
-# -- the platform registry -------------------------------------------------------------------
-def _make_x(settings: Settings, db: Database, policy: Any) -> Any:
-    from collectors.x import XCollector
-
-    return XCollector(
-        bearer_token=settings.secret("X_BEARER_TOKEN", purpose="X harvest"),
-        base_url=settings.x_api_base_url,
-        timeout=settings.http_timeout,
-        policy=policy,
-    )
-
-
-def _make_reddit(settings: Settings, db: Database, policy: Any) -> Any:
-    from collectors.reddit import RedditCollector
-
-    return RedditCollector(
-        client_id=settings.secret("REDDIT_CLIENT_ID", purpose="Reddit harvest"),
-        client_secret=settings.secret("REDDIT_CLIENT_SECRET", purpose="Reddit harvest"),
-        user_agent=settings.optional("REDDIT_USER_AGENT") or DEFAULT_REDDIT_AGENT,
-        base_url=settings.reddit_base_url,
-        timeout=settings.http_timeout,
-        policy=policy,
-    )
-
-
-def _make_bluesky(settings: Settings, db: Database, policy: Any) -> Any:
-    from bot.sessions import load_session, save_session
-
-    handle = settings.optional("BLUESKY_HANDLE")
-    if not handle:
-        raise MissingCredential("BLUESKY_HANDLE", "Bluesky harvest")
-    password = settings.secret("BLUESKY_APP_PASSWORD", purpose="Bluesky harvest")
-    bluesky = _bluesky_module()
-    return bluesky.BlueskyCollector(
-        pds_url=settings.bluesky_pds_url,
-        appview_url=settings.bluesky_appview_url,
-        handle=handle,
-        password=password,
-        session=load_session(db, "bluesky", handle),
-        on_session=lambda text: save_session(db, "bluesky", handle, text),
-        timeout=settings.http_timeout,
-        policy=policy,
-    )
-
-
-COLLECTORS: dict[str, Callable[[Settings, Database, Any], Any]] = {
-    "x": _make_x,
-    "bluesky": _make_bluesky,
-    "reddit": _make_reddit,
-}
-
-
+# -- collectors from the platform registry -------------------------------------------------
 def make_collector(platform: str, settings: Settings, db: Database, *, policy: Any = None) -> Any:
     """Build a platform's collector from settings; a missing credential is a one-line error."""
-    if platform not in COLLECTORS:
-        raise ConfigError(f"unknown platform {platform!r} (use {', '.join(PLATFORMS)})")
-    return COLLECTORS[platform](settings, db, policy or make_policy(settings))
+    factory = platforms.get(platform, harvesting=True).collector
+    assert factory is not None
+    return factory(settings, db, policy or make_policy(settings))
 
 
 def make_policy(settings: Settings, *, sleeper: Callable[[float], None] | None = None) -> Any:
@@ -117,7 +64,7 @@ def make_policy(settings: Settings, *, sleeper: Callable[[float], None] | None =
     from collectors.ratelimit import Policy
 
     table = settings.raw.get("harvest") or {}
-    bounds = {}
+    bounds: dict[str, Any] = {}
     for key in ("max_wait", "max_total_wait"):
         if key in table:
             bounds[key] = parse_duration(table[key], name=f"harvest.{key}").total_seconds()
@@ -128,32 +75,9 @@ def make_policy(settings: Settings, *, sleeper: Callable[[float], None] | None =
 
 def transformer(platform: str, settings: Settings) -> Callable[[Any], Any]:
     """The pure body -> rows function of a platform, with no credentials needed."""
-    if platform == "x":
-        from collectors.x import to_rows
-
-        return to_rows
-    if platform == "reddit":
-        from collectors.reddit import to_rows
-
-        return to_rows
-    if platform == "bluesky":
-        bluesky = _bluesky_module()
-        if hasattr(bluesky, "to_rows"):
-            return bluesky.to_rows
-        collector = bluesky.BlueskyCollector(
-            pds_url=settings.bluesky_pds_url, appview_url=settings.bluesky_appview_url,
-            handle="", password="",
-        )
-        return collector.to_rows
-    raise ConfigError(f"unknown platform {platform!r} (use {', '.join(PLATFORMS)})")
-
-
-def _bluesky_module() -> Any:
-    try:
-        from collectors import bluesky
-    except ImportError as exc:
-        raise BotError(f"Bluesky harvesting is unavailable: {exc}") from None
-    return bluesky
+    factory = platforms.get(platform, harvesting=True).transformer
+    assert factory is not None
+    return factory(settings)
 
 
 # -- harvesting sources --------------------------------------------------------------------
@@ -189,17 +113,18 @@ def run_source(db: Database, collector: Any, source: Source, *, progress: Progre
     """Fetch, transform and save one source page by page, recording the run."""
     from collectors.base import Interrupted, RateLimited
     from collectors.http import CollectorError
-    from collectors.store import finish_run, load_state, save_page, start_run
+    from collectors.store import finish_run, harvest_writes, load_state, save_page, start_run
 
     result = SourceResult(source.name, source.platform)
     run_id = start_run(db, source=source.name, platform=source.platform)
     try:
-        for page in collector.fetch(source, load_state(db, source.name)):
-            rows = collector.to_rows(page.raw)
-            saved = save_page(db, rows, source=source.name, state=page.state, platform=source.platform)
-            _count(result, page.requests, saved, rows.skipped)
-            if progress:
-                progress(result)
+        with harvest_writes(db):
+            for page in collector.fetch(source, load_state(db, source.name)):
+                rows = collector.to_rows(page.raw)
+                saved = save_page(db, rows, source=source.name, state=page.state, platform=source.platform)
+                _count(result, page.requests, saved, rows.skipped)
+                if progress:
+                    progress(result)
     except RateLimited as exc:
         result.status, result.message, result.retry_at = "rate-limited", str(exc), exc.retry_at
     except Interrupted as exc:
@@ -298,21 +223,15 @@ def _empty_answer(raw: Any) -> bool:
 
 def thread_platform(ref: str) -> str:
     """Which platform a thread URL (or at:// URI) belongs to, or a one-line error."""
-    from collectors import reddit, x
+    found = platforms.recognise(ref)
+    if found is None:
+        helps = [p.ref_help for p in platforms.registry() if p.ref_help]
+        from bot.weburl import shown
 
-    ref = ref.strip()
-    if x.parse_ref(ref):
-        return "x"
-    if reddit.parse_ref(ref):
-        return "reddit"
-    if _BSKY_REF.match(ref):
-        return "bluesky"
-    from bot.weburl import shown
-
-    raise InputError(
-        f"cannot recognise {shown(repr(ref))}: give an X status URL, a bsky.app post URL or at:// URI, "
-        "or a Reddit comments URL"
-    )
+        raise InputError(
+            f"cannot recognise {shown(repr(ref))}: give {', '.join(helps[:-1])}, or {helps[-1]}"
+        )
+    return found.id
 
 
 def fetch_thread(

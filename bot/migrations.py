@@ -203,3 +203,13 @@ def review(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS notices_issue ON notices(issue_key, kind);
         """
     )
+
+
+@migrations(name="0009_fts_update_triggers")
+def fts_update_triggers(db: Database) -> None:
+    # Databases made before the narrower triggers: a thread's count refresh on every harvested
+    # page re-indexed its title. create_schema recreates them as AFTER UPDATE OF the column.
+    from collectors.store import create_schema
+
+    run_script(db, "DROP TRIGGER IF EXISTS [posts_au];\nDROP TRIGGER IF EXISTS [threads_au];\n")
+    create_schema(db)

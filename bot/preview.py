@@ -10,18 +10,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.compose.model import Facet, Post, Thread
+from bot import platforms
+from bot.compose.length import RULES
+from bot.compose.model import Post, Thread
 from bot.compose.plan import Plan
 from bot.compose.thread import post_to_dict
 from bot.newsletter.model import Issue
 from bot.preview_stories import choice_json, choice_lines
 
-PLATFORM_NAMES = {"x": "X", "bluesky": "Bluesky"}
-BLUESKY_MAX_BYTES = 3000
-
 
 def to_json(issue: Issue, threads: Mapping[str, Thread], *, plan: Plan | None = None) -> str:
-    """``{"issue": {...}, "threads": {"x": [...], "bluesky": [...]}, "stories": [...], "warnings": [...]}``."""
+    """``{"issue": {...}, "threads": {platform: [...], ...}, "stories": [...], "warnings": [...]}``."""
     payload: dict[str, object] = {
         "issue": {
             "number": issue.number,
@@ -50,7 +49,7 @@ def to_text(
     if plan is not None:
         lines.extend([*choice_lines(plan), ""])
     for platform, thread in threads.items():
-        name = PLATFORM_NAMES.get(platform, platform)
+        name = platforms.name(platform)
         lines.append(_rule(f"{name} · {len(thread.posts)} posts", color))
         for number, post in enumerate(thread.posts, 1):
             lines.extend(_post_lines(platform, number, len(thread.posts), post, color))
@@ -76,18 +75,13 @@ def _rule(title: str, color: bool) -> str:
 
 
 def _post_lines(platform: str, number: int, total: int, post: Post, color: bool) -> list[str]:
-    measure = f"{post.length}/{post.limit}"
-    if platform == "bluesky":
-        measure += f" graphemes, {post.byte_length}/{BLUESKY_MAX_BYTES} bytes"
+    rules = RULES[platform]
+    measure = rules.measure_line(post)
     where = f" · story {post.item_index}" if post.item_index is not None else ""
     head = f"[{number}/{total}] {post.role}{where} · {measure}"
     lines = [_style(head, color, dim=True)]
     lines.extend("    " + line for line in _marked(post, platform, color).split("\n"))
-    for facet in post.facets:
-        shown = _facet_text(post.text, facet)
-        lines.append(f"    ↳ link {shown!r} bytes {facet.byte_start}-{facet.byte_end} → {facet.uri}")
-    if platform == "x":
-        lines.extend(f"    ↳ link {link} (counts 23)" for link in post.links)
+    lines.extend(rules.link_lines(post))
     if post.card:
         lines.append(f"    ↳ card: {post.card.title} — {post.card.uri}")
     return lines
@@ -97,35 +91,14 @@ def _marked(post: Post, platform: str, color: bool) -> str:
     """The text with its links underlined (on a colour terminal)."""
     if not color:
         return post.text
-    spans = _link_spans(post, platform)
+    spans = RULES[platform].link_spans(post)
     out, last = [], 0
-    for start, end in spans:
+    for start, end, _href in spans:
         out.append(post.text[last:start])
         out.append(_style(post.text[start:end], True, underline=True))
         last = end
     out.append(post.text[last:])
     return "".join(out)
-
-
-def _link_spans(post: Post, platform: str) -> list[tuple[int, int]]:
-    """Character spans of the links in a post's text, in order."""
-    if platform == "bluesky":
-        data = post.text.encode("utf-8")
-        return [
-            (len(data[: f.byte_start].decode("utf-8")), len(data[: f.byte_end].decode("utf-8")))
-            for f in sorted(post.facets, key=lambda f: f.byte_start)
-        ]
-    spans, cursor = [], 0
-    for link in post.links:
-        start = post.text.find(link, cursor)
-        if start >= 0:
-            spans.append((start, start + len(link)))
-            cursor = start + len(link)
-    return spans
-
-
-def _facet_text(text: str, facet: Facet) -> str:
-    return text.encode("utf-8")[facet.byte_start : facet.byte_end].decode("utf-8")
 
 
 def _style(text: str, color: bool, **styles: bool) -> str:

@@ -30,8 +30,8 @@ def resolve_issue(
     else:
         from bot.newsletter.store import latest_issue
 
-        issue = latest_issue(app.db)
-        if issue is None:
+        stored = latest_issue(app.db)
+        if stored is None:
             if not settings.feed_url:
                 raise InputError(
                     "no SOURCE given, no issue in the database and no feed configured "
@@ -40,6 +40,8 @@ def resolve_issue(
             issue = read_entry(settings.feed_url, entry, timeout=settings.http_timeout)
         elif entry:
             raise InputError("--entry chooses an entry of a feed: give the feed as SOURCE")
+        else:
+            issue = stored
     if url:
         issue = replace(issue, url=web_url(url, what="--url"), unpostable="" if issue.title else issue.unpostable)
     return issue

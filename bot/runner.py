@@ -8,6 +8,7 @@ restart, ``bot run --once`` from cron, and a long-running ``bot run`` all agree.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import time
@@ -165,22 +166,27 @@ class Runner:
         for row in due:
             issue = load_issue(self.db, row["issue_key"])
             results: list[Any] = []
+            retry_at: str | None = None
             try:
+                if issue is None:
+                    raise BotError(f"issue {row['issue_key']} is scheduled but no longer stored")
                 threads = plan(self.db, issue, self.settings).threads
                 publishers = {p: self._publisher(p) for p in threads}
                 results = post_threads(self.db, issue, threads, publishers=publishers, clock=self.clock)
                 errors = [f"{r.platform}: {r.error or 'not finished'}" for r in results if not r.done]
+                retry_at = max((r.retry_at for r in results if r.retry_at), default=None)
             except BotError as exc:
                 errors = [str(exc)]
             if errors:
                 counts["failed"] += 1
                 error = "; ".join(errors)
-                next_try = self._retry_later(row["issue_key"], row["attempts"], error, now)
-                if error != row["last_error"]:  # a problem is told once, not at every check
+                next_try = self._retry_later(row["issue_key"], row["attempts"], error, now,
+                                             retry_at=retry_at)
+                if issue is not None and error != row["last_error"]:  # told once, not at every check
                     refused = any(p.state == "failed" for r in results for p in r.posts)
                     self._notify(issue.key, messages.problem(issue, errors, refused=refused,
                                                              next_try=next_try))
-            else:
+            elif issue is not None:  # no errors: the issue was there to post
                 counts["posted"] += 1
                 self._set(row["issue_key"], status="posted", last_error=None, now=now)
                 self._notify(issue.key, messages.posted(issue, results))
@@ -241,8 +247,12 @@ class Runner:
                                                              clock=self.clock)
         return self._publishers[platform]
 
-    def _retry_later(self, key: str, attempts: int, error: str, now: dt.datetime) -> dt.datetime:
+    def _retry_later(self, key: str, attempts: int, error: str, now: dt.datetime, *,
+                     retry_at: str | None = None) -> dt.datetime:
+        """Try again after a back-off, or exactly when a rate limit said the platform reopens."""
         backoff = min(MAX_BACKOFF, dt.timedelta(minutes=2 ** min(attempts, 10)))
+        if retry_at:
+            backoff = max(parse_iso(retry_at) - now, dt.timedelta(seconds=1))
         log.warning("issue %s not posted yet (%s); next try after %s", key, error, iso(now + backoff))
         with immediate(self.db):
             self.db.execute(
@@ -313,7 +323,7 @@ class Runner:
         for source in self.settings.sources:
             if self.harvest_due(source.name, source.interval):
                 results.append(self.run_job(f"harvest:{source.name}",
-                                            lambda name=source.name: self.harvest(name)))
+                                            functools.partial(self.harvest, source.name)))
         return results
 
 
@@ -327,12 +337,21 @@ def _timed() -> Iterator[Callable[[], int]]:
 
 def harvest_due_at(db: Database, source_name: str, interval: dt.timedelta) -> dt.datetime | None:
     """When a source's next harvest is due: its last good run's start plus its interval
-    (None: it never ran). ``bot run --once`` and the scheduler's start both keep this rhythm."""
+    (None: it never ran), and never before the time a rate limit on its last run named.
+    ``bot run --once`` and the scheduler's start both keep this rhythm."""
     last = next(db.query(
         "SELECT started_at FROM job_runs WHERE job = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
         [f"harvest:{source_name}"],
     ), None)
-    return parse_iso(last["started_at"]) + interval if last else None
+    due = parse_iso(last["started_at"]) + interval if last else None
+    limited = next(db.query(
+        "SELECT status, retry_at FROM harvest_runs WHERE source = ? ORDER BY id DESC LIMIT 1",
+        [source_name],
+    ), None)
+    if limited and limited["status"] == "rate-limited" and limited["retry_at"]:
+        reopens = parse_iso(limited["retry_at"])
+        due = reopens if due is None else max(due, reopens)
+    return due
 
 
 def resolve_issue_key(db: Database, ref: str) -> str:

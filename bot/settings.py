@@ -9,30 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot import config_types as types
+from bot import platforms as registry
 from bot.errors import ConfigError, MissingCredential
 from bot.timeutil import parse_duration
 from bot.weburl import shown
 
-PLATFORMS = ("x", "bluesky", "reddit")
-POST_PLATFORMS = ("x", "bluesky")
+PLATFORMS = registry.ids(harvesting=True)
+POST_PLATFORMS = registry.ids(posting=True)
 
 #: Every secret the bot reads, so logs and output can be scrubbed of their values.
 SECRET_VARS = (
-    "X_BEARER_TOKEN",
-    "X_API_KEY",
-    "X_API_SECRET",
-    "X_ACCESS_TOKEN",
-    "X_ACCESS_TOKEN_SECRET",
-    "BLUESKY_APP_PASSWORD",
-    "REDDIT_CLIENT_SECRET",
-    "REDDIT_PASSWORD",
+    *registry.secret_variables(),
     # Apprise URLs for review notices carry tokens and passwords (comma-separated); each URL
     # and its secret parts are scrubbed too (secret_values).
     "BOT_NOTIFY_URLS",
@@ -52,7 +45,7 @@ _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any, types.Check]] = {
     "highlights": (None, ("compose", "highlights"), 5, types.count),
     "numbering": (None, ("compose", "numbering"), True, types.boolean),
     "langs": (None, ("compose", "langs"), ["en"], types.strings),
-    "platforms": ("BOT_PLATFORMS", ("post", "platforms"), ["x", "bluesky"], types.strings),
+    "platforms": ("BOT_PLATFORMS", ("post", "platforms"), list(registry.DEFAULT_PLATFORMS), types.strings),
     "review_delay": (None, ("post", "review_delay"), "30m", types.duration(positive=False)),
     "poll_interval": (None, ("run", "poll_interval"), "10m", types.duration(positive=True)),
     "post_check_interval": (
@@ -62,19 +55,13 @@ _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any, types.Check]] = {
     "serve_host": (None, ("serve", "host"), "127.0.0.1", types.text),
     "serve_port": (None, ("serve", "port"), 8731, types.port),
     "serve_public_url": (None, ("serve", "public_url"), None, types.optional(types.web_url)),
-    "x_api_base_url": (
-        "X_API_BASE_URL", ("endpoints", "x_api_base_url"), "https://api.x.com", types.web_url
-    ),
-    "reddit_base_url": (
-        "REDDIT_BASE_URL", ("endpoints", "reddit_base_url"), None, types.optional(types.web_url)
-    ),
-    "bluesky_pds_url": (
-        "BLUESKY_PDS_URL", ("endpoints", "bluesky_pds_url"), "https://bsky.social", types.web_url
-    ),
-    "bluesky_appview_url": (
-        "BLUESKY_APPVIEW_URL", ("endpoints", "bluesky_appview_url"), None,
-        types.optional(types.web_url),
-    ),
+    # each platform's endpoints, from the registry: an http(s) URL (or unset when no default)
+    **{
+        name: (variable, ("endpoints", key), default,
+               types.web_url if default is not None else types.optional(types.web_url))
+        for p in registry.registry()
+        for name, (variable, key, default) in p.endpoints.items()
+    },
 }
 
 #: Tables read elsewhere (their own module checks them), with their keys, for the typo hint.
@@ -83,12 +70,6 @@ _OTHER_KEYS = {
     ("harvest", "max_total_wait"): types.duration(positive=False),
 }
 _OWN_TABLES = ("digest",)  # bot.digest.options checks these keys itself
-
-_SOURCE_KINDS = {
-    "x": ("search", "account"),
-    "bluesky": ("search", "account", "feed", "list"),
-    "reddit": ("subreddit",),
-}
 
 
 @dataclass(frozen=True)
@@ -152,6 +133,16 @@ class Settings:
     def secret_values(self) -> list[str]:
         """Every secret that is set, in every form output could show it, for scrubbing."""
         return secret_values(self.env)
+
+    def platform_options(self, platform: str) -> dict[str, Any]:
+        """A platform's ``[<id>]`` table in bot.toml over the defaults its registry record gives."""
+        defaults = registry.get(platform).options
+        table = self.raw.get(platform) or {}
+        unknown = sorted(set(table) - set(defaults))
+        if unknown:
+            known = ", ".join(defaults) or "none"
+            raise ConfigError(f"unknown setting {platform}.{unknown[0]} in bot.toml (known: {known})")
+        return {**defaults, **table}
 
     def source(self, name: str) -> Source:
         for src in self.sources:
@@ -242,6 +233,7 @@ def _show(value: Any) -> str:
 def _unknown_keys(data: Mapping[str, Any], *, label: str) -> list[str]:
     """A warning per key of bot.toml that nothing reads, naming the nearest known key."""
     known = {".".join(p) for _, p, _, _ in _FIELDS.values()} | {".".join(p) for p in _OTHER_KEYS}
+    known |= {f"{p.id}.{key}" for p in registry.registry() for key in p.options}  # [mastodon] ...
     tables = {k.partition(".")[0] for k in known} | {"sources", *_OWN_TABLES}
     found: list[str] = []
     for key, value in data.items():
@@ -296,6 +288,8 @@ def _config_path(config: str | Path | None, env: Mapping[str, str]) -> Path | No
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # here, not at the top: bot --help reads no config
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -318,7 +312,9 @@ def _dig(data: Mapping[str, Any], path: tuple[str, ...], *, label: str) -> Any:
 def _normalise(values: dict[str, Any]) -> None:
     for platform in values["platforms"]:
         if platform not in POST_PLATFORMS:
-            raise ConfigError(f"unknown platform {platform!r} in post.platforms (use x, bluesky)")
+            raise ConfigError(
+                f"unknown platform {platform!r} in post.platforms (use {', '.join(POST_PLATFORMS)})"
+            )
 
 
 #: the options each platform's sources may carry, with their types
@@ -357,19 +353,19 @@ def _source(entry: Any, index: int, *, label: str) -> tuple[Source, list[str]]:
     name = _checked(types.text, entry["name"], f"{label}: source #{index} name", False)
     where = f"{label}: source {name!r}"
     platform = entry.get("platform")
-    if platform not in _SOURCE_KINDS:
-        raise ConfigError(
-            f"source {name!r}: unknown platform {_show(platform)} (use x, bluesky or reddit)"
-        )
-    kinds = [k for k in _SOURCE_KINDS[platform] if k in entry]
+    if platform not in PLATFORMS:
+        known = ", ".join(PLATFORMS[:-1]) + f" or {PLATFORMS[-1]}"
+        raise ConfigError(f"source {name!r}: unknown platform {_show(platform)} (use {known})")
+    source_kinds = registry.get(platform).source_kinds
+    kinds = [k for k in source_kinds if k in entry]
     if len(kinds) != 1:
-        wanted = " or ".join(_SOURCE_KINDS[platform])
+        wanted = " or ".join(source_kinds)
         raise ConfigError(f"source {name!r}: give exactly one of {wanted}")
     kind = kinds[0]
     target = _checked(types.text, entry[kind], f"{where} {kind}", False)
     interval = _checked(types.duration(positive=True), entry.get("interval", "1h"),
                         f"{where} interval", False)
-    allowed = _SOURCE_OPTIONS[platform]
+    allowed = _SOURCE_OPTIONS.get(platform, {})
     options: dict[str, Any] = {}
     warnings: list[str] = []
     for key, value in entry.items():
@@ -379,7 +375,7 @@ def _source(entry: Any, index: int, *, label: str) -> tuple[Source, list[str]]:
             options[key] = _checked(allowed[key], value, f"{where} {key}", False)
             continue
         options[key] = value  # kept: the platform's collector decides (and may refuse it)
-        near = types.nearest(key, [*_SOURCE_KEYS, *_SOURCE_KINDS[platform], *allowed])
+        near = types.nearest(key, [*_SOURCE_KEYS, *source_kinds, *allowed])
         hint = f" (did you mean {near}?)" if near else ""
         warnings.append(f"{where}: unknown key {key}{hint}")
     source = Source(

@@ -41,7 +41,7 @@ from collectors.bluesky_harvest import harvest_plan, paged
 from collectors.bluesky_refs import parse_ref
 from collectors.bluesky_rows import PLATFORM, to_rows
 from collectors.http import CollectorError
-from collectors.ratelimit import Policy, reset_delay, utc_iso
+from collectors.ratelimit import Policy, RateHeaders, utc_iso
 
 __all__ = ["BadReference", "BlueskyCollector", "BlueskyError", "parse_ref", "to_rows"]
 
@@ -313,8 +313,8 @@ class BlueskyCollector:
 
     def _observe(self, headers: Mapping[str, Any]) -> None:
         """Remember a window the server says is used up, so the next request waits for it."""
-        remaining = _number(headers.get("ratelimit-remaining"))
-        reset = _number(headers.get("ratelimit-reset"))
+        remaining = _number(headers.get(RATE_HEADERS.remaining))
+        reset = _number(headers.get(RATE_HEADERS.reset))
         if remaining is not None and remaining <= 0 and reset is not None:
             self.policy.blocked_until[PLATFORM] = reset
 
@@ -335,12 +335,14 @@ def _root_uri(body: Mapping[str, Any]) -> str | None:
     return root.get("uri") if isinstance(root, Mapping) else None
 
 
+#: Bluesky's window: what is left, and when it reopens in epoch seconds (exact: it wins)
+RATE_HEADERS = RateHeaders(remaining="ratelimit-remaining", reset="ratelimit-reset", form="epoch",
+                           reset_first=True)
+
+
 def _reset_delay(headers: Mapping[str, Any], *, now: float) -> float | None:
-    """Seconds until Bluesky's window reopens: ``ratelimit-reset`` is epoch seconds."""
-    reset = _number(headers.get("ratelimit-reset"))
-    if reset is not None:
-        return max(0.0, reset - now)
-    return reset_delay({k: str(v) for k, v in headers.items()}, now=now)
+    """Seconds until Bluesky's window reopens."""
+    return RATE_HEADERS.delay({k.lower(): str(v) for k, v in headers.items()}, now=now)
 
 
 def _number(value: Any) -> float | None:

@@ -157,13 +157,13 @@ def item_key(item: Any) -> tuple[str | None, str]:
     """(sort time, identity) of a post view or feed item: a repost sorts by when it was reposted."""
     if not isinstance(item, Mapping):
         return None, ""
-    post = item.get("post") if isinstance(item.get("post"), Mapping) else item
+    post: Mapping[str, Any] = item["post"] if isinstance(item.get("post"), Mapping) else item
     reason = item.get("reason")
     uri = str(post.get("uri", ""))
     if isinstance(reason, Mapping) and reason.get("indexedAt"):
-        by = reason.get("by") if isinstance(reason.get("by"), Mapping) else {}
+        by: Mapping[str, Any] = reason["by"] if isinstance(reason.get("by"), Mapping) else {}
         return _key_time(reason["indexedAt"]), str(reason.get("uri") or f"{uri}#repost:{by.get('did', '')}")
-    record = post.get("record") if isinstance(post.get("record"), Mapping) else {}
+    record: Mapping[str, Any] = post["record"] if isinstance(post.get("record"), Mapping) else {}
     return _key_time(post.get("indexedAt")) or _key_time(record.get("createdAt")), uri
 
 

@@ -96,6 +96,7 @@ def post_row(view: Any) -> dict[str, Any]:
         raise Malformed(f"expected a post view object, got {type(view).__name__}")
     uri = view.get("uri")
     did, rkey = _split_post_uri(uri)
+    assert isinstance(uri, str)  # _split_post_uri refused anything else
     author = view.get("author")
     if not isinstance(author, Mapping) or not isinstance(author.get("did"), str) or not author["did"]:
         raise Malformed("no author.did")

@@ -10,8 +10,8 @@ touching either library's internals:
   bounds, or raise :class:`~collectors.base.RateLimited`;
 * 5xx answers, dropped connections and timeouts get a few retries with backoff, then
   :class:`TransientError`;
-* ``hide_rate_headers`` removes Reddit's ``x-ratelimit-*`` headers once the policy has read
-  them, because prawcore's own limiter would otherwise sleep on them with no upper bound.
+* ``hide_headers`` removes headers once the policy has read them (Reddit's ``x-ratelimit-*``:
+  prawcore's own limiter would otherwise sleep on them with no upper bound).
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from collectors.base import RateLimited
-from collectors.ratelimit import Policy, reset_delay, utc_iso
+from collectors.ratelimit import Policy, RateHeaders, utc_iso
 
 _RETRY_EXCEPTIONS = (
     requests.exceptions.ConnectionError,
     requests.exceptions.Timeout,
     requests.exceptions.ChunkedEncodingError,
 )
-_REDDIT_RATE_HEADERS = ("x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset")
 
 
 class CollectorError(Exception):
@@ -54,27 +53,29 @@ class GuardedAdapter(HTTPAdapter):
         *,
         platform: str,
         policy: Policy,
+        rate: RateHeaders,
         timeout: float = 20.0,
         base_url: str | None = None,
-        hide_rate_headers: bool = False,
+        hide_headers: tuple[str, ...] = (),
     ) -> None:
         super().__init__(max_retries=0)
         self.platform = platform
         self.policy = policy
+        self.rate = rate
         self.timeout = timeout
         self.base_url = base_url.rstrip("/") if base_url else None
-        self.hide_rate_headers = hide_rate_headers
+        self.hide_headers = hide_headers
         #: every HTTP exchange attempted, retries included
         self.requests = 0
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         request: requests.PreparedRequest,
         stream: bool = False,
         timeout: Any = None,
         verify: bool | str = True,
         cert: Any = None,
-        proxies: Mapping[str, str] | None = None,
+        proxies: Mapping[str, str] | None = None,  # as HTTPAdapter.send
     ) -> requests.Response:
         if self.base_url:
             request.url = rebase(request.url or "", self.base_url)
@@ -93,7 +94,7 @@ class GuardedAdapter(HTTPAdapter):
                 failures = self._retry_or_raise(failures, request, type(exc).__name__)
                 continue
             self.requests += 1
-            self.policy.observe(self.platform, response.headers)
+            self.policy.observe(self.platform, response.headers, self.rate)
             if response.status_code == 429:
                 response.close()
                 too_many += 1
@@ -103,9 +104,8 @@ class GuardedAdapter(HTTPAdapter):
                 response.close()
                 failures = self._retry_or_raise(failures, request, f"HTTP {response.status_code}")
                 continue
-            if self.hide_rate_headers:
-                for name in _REDDIT_RATE_HEADERS:
-                    response.headers.pop(name, None)
+            for name in self.hide_headers:
+                response.headers.pop(name, None)
             return response
 
     def _retry_or_raise(self, failures: int, request: requests.PreparedRequest, what: str) -> int:
@@ -120,10 +120,10 @@ class GuardedAdapter(HTTPAdapter):
     def _wait_for_window(self, too_many: int, response: requests.Response) -> None:
         if too_many > self.policy.retries:
             # Waited as told and still refused: stop rather than loop.
-            delay = reset_delay(response.headers, now=self.policy.clock())
+            delay = self.rate.delay(response.headers, now=self.policy.clock())
             retry_at = utc_iso(self.policy.clock() + delay) if delay is not None else None
             raise RateLimited(self.platform, retry_at, f"HTTP 429 {too_many} times in a row")
-        self.policy.on_too_many(self.platform, response.headers)
+        self.policy.on_too_many(self.platform, response.headers, self.rate)
 
 
 def rebase(url: str, base_url: str) -> str:
@@ -137,20 +137,22 @@ def guarded_session(
     *,
     platform: str,
     policy: Policy,
+    rate: RateHeaders,
     timeout: float,
     prefixes: tuple[str, ...] = ("https://", "http://"),
     session: requests.Session | None = None,
     base_url: str | None = None,
-    hide_rate_headers: bool = False,
+    hide_headers: tuple[str, ...] = (),
 ) -> tuple[requests.Session, GuardedAdapter]:
     """Mount one :class:`GuardedAdapter` on ``session`` (or a new one) for ``prefixes``."""
     session = session or requests.Session()
     adapter = GuardedAdapter(
         platform=platform,
         policy=policy,
+        rate=rate,
         timeout=timeout,
         base_url=base_url,
-        hide_rate_headers=hide_rate_headers,
+        hide_headers=hide_headers,
     )
     for prefix in prefixes:
         session.mount(prefix, adapter)

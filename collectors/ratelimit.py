@@ -1,12 +1,12 @@
 """Provide :class:`Policy`: bounded waiting on rate limits and bounded retries on failures.
 
-The platforms say how long to wait in different headers: X sends ``x-rate-limit-reset``
-(epoch seconds) and ``x-rate-limit-remaining``; Reddit sends ``x-ratelimit-reset`` (seconds
-from now) and ``x-ratelimit-remaining``; either may send ``retry-after`` (seconds or an HTTP
-date). A policy turns those into a wait, sleeps only while the wait is within ``max_wait``
-and the run's total stays within ``max_total_wait``, and otherwise raises
-:class:`~collectors.base.RateLimited` saying when to try again. The clock and the sleeper
-are injected so tests never sleep.
+Each platform says how long to wait in headers of its own, described by its collector's
+:class:`RateHeaders` (which header counts what is left, which one says when the window
+reopens, and in what form: epoch seconds, seconds from now, or an ISO time); any may send
+``retry-after`` (seconds or an HTTP date). A policy turns those into a wait, sleeps only while
+the wait is within ``max_wait`` and the run's total stays within ``max_total_wait``, and
+otherwise raises :class:`~collectors.base.RateLimited` saying when to try again. The clock and
+the sleeper are injected so tests never sleep.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import email.utils
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from collectors.base import RateLimited
 
@@ -24,6 +25,57 @@ def utc_iso(epoch: float) -> str:
     """Format epoch seconds as ISO-8601 UTC text ending in ``Z``."""
     moment = dt.datetime.fromtimestamp(epoch, dt.UTC)
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class RateHeaders:
+    """Where one platform's answers say how much of the window is left and when it reopens."""
+
+    remaining: str  #: e.g. ``x-rate-limit-remaining``
+    reset: str  #: e.g. ``x-rate-limit-reset``
+    form: Literal["epoch", "seconds", "iso"]  #: how ``reset`` is written
+    #: seconds added to an epoch reset: the reset second itself may still be inside the old window
+    slack: float = 0.0
+    #: the reset header wins over ``retry-after`` (Bluesky sends both, the reset is exact)
+    reset_first: bool = False
+
+    def delay(self, headers: Mapping[str, str], *, now: float) -> float | None:
+        """Seconds until the platform accepts requests again, or None if it did not say."""
+        found = (self._reset(headers, now), _retry_after(headers, now))
+        for seconds in (found if self.reset_first else reversed(found)):
+            if seconds is not None:
+                return max(0.0, seconds)
+        return None
+
+    def reset_at(self, headers: Mapping[str, str], *, now: float) -> float | None:
+        """When (epoch seconds) the window reopens, as the platform said: an absolute reset is
+        kept as it is, however far the local clock is from the platform's."""
+        found = self._reset(headers, now)
+        if found is not None and self.form != "seconds":
+            return found + now - self.slack
+        seconds = self.delay(headers, now=now)
+        return now + seconds if seconds is not None else None
+
+    def used_up(self, headers: Mapping[str, str]) -> bool:
+        remaining = _number(headers.get(self.remaining))
+        return remaining is not None and remaining <= 0
+
+    def _reset(self, headers: Mapping[str, str], now: float) -> float | None:
+        value = headers.get(self.reset)
+        if value is None:
+            return None
+        if self.form == "iso":
+            try:
+                moment = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=dt.UTC)
+            return moment.timestamp() - now
+        number = _number(value)
+        if number is None:
+            return None
+        return number - now + self.slack if self.form == "epoch" else number
 
 
 @dataclass
@@ -61,17 +113,16 @@ class Policy:
             self.wait(remaining, platform=platform, reason="rate limit window used up")
         self.blocked_until.pop(platform, None)
 
-    def observe(self, platform: str, headers: Mapping[str, str]) -> None:
+    def observe(self, platform: str, headers: Mapping[str, str], rate: RateHeaders) -> None:
         """Remember a window that the last response said is used up."""
-        remaining = _number(headers.get("x-rate-limit-remaining", headers.get("x-ratelimit-remaining")))
-        if remaining is not None and remaining <= 0:
-            delay = reset_delay(headers, now=self.clock())
+        if rate.used_up(headers):
+            delay = rate.delay(headers, now=self.clock())
             if delay is not None:
                 self.blocked_until[platform] = self.clock() + delay
 
-    def on_too_many(self, platform: str, headers: Mapping[str, str]) -> None:
+    def on_too_many(self, platform: str, headers: Mapping[str, str], rate: RateHeaders) -> None:
         """Handle a 429: wait as told (within bounds) or raise :class:`RateLimited`."""
-        delay = reset_delay(headers, now=self.clock())
+        delay = rate.delay(headers, now=self.clock())
         if delay is None:
             # No reset header: never guess a long wait, and never loop on it.
             delay = self.backoff_delay(0)
@@ -86,26 +137,18 @@ class Policy:
         self.wait(self.backoff_delay(attempt), platform=platform, reason=reason)
 
 
-def reset_delay(headers: Mapping[str, str], *, now: float) -> float | None:
-    """Seconds until the platform accepts requests again, from whichever header it sent."""
+def _retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """``retry-after``: seconds, or an HTTP date."""
     retry_after = headers.get("retry-after")
-    if retry_after:
-        seconds = _number(retry_after)
-        if seconds is None:
-            try:
-                seconds = email.utils.parsedate_to_datetime(retry_after).timestamp() - now
-            except (TypeError, ValueError):
-                seconds = None
-        if seconds is not None:
-            return max(0.0, seconds)
-    epoch = _number(headers.get("x-rate-limit-reset"))  # X: epoch seconds
-    if epoch is not None:
-        # +1: the reset second itself may still be inside the old window.
-        return max(0.0, epoch - now + 1)
-    seconds = _number(headers.get("x-ratelimit-reset"))  # Reddit: seconds from now
-    if seconds is not None:
-        return max(0.0, seconds)
-    return None
+    if not retry_after:
+        return None
+    seconds = _number(retry_after)
+    if seconds is None:
+        try:
+            seconds = email.utils.parsedate_to_datetime(retry_after).timestamp() - now
+        except (TypeError, ValueError):
+            return None
+    return seconds
 
 
 def _number(value: str | None) -> float | None:

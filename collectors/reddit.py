@@ -18,7 +18,7 @@ from typing import Any
 
 from collectors.base import Page, RateLimited, Rows
 from collectors.http import CollectorError, GuardedAdapter, guarded_session
-from collectors.ratelimit import Policy
+from collectors.ratelimit import Policy, RateHeaders
 from collectors.reddit_rows import PLATFORM, is_number, to_rows
 
 __all__ = ["RedditCollector", "listing_request", "parse_ref", "thread_body", "to_rows"]
@@ -34,6 +34,9 @@ _COMMENTS_URL = re.compile(
 _SHORT_URL = re.compile(r"^https?://redd\.it/([a-z0-9]{2,10})/?$", re.IGNORECASE)
 _SKIP_FIELDS = {"comment_limit", "comment_sort", "submission", "replies"}
 
+
+#: Reddit's window: what is left, and when it reopens in seconds from now
+RATE_HEADERS = RateHeaders(remaining="x-ratelimit-remaining", reset="x-ratelimit-reset", form="seconds")
 
 def parse_ref(ref: str) -> str | None:
     """The submission id in a Reddit comments URL (or a redd.it short link), or None."""
@@ -73,9 +76,10 @@ class RedditCollector:
         # prawcore sleeps on x-ratelimit-* headers and 5xx retries with no bound we control;
         # the adapter applies our policy instead and hides those headers from prawcore.
         session, self.adapter = guarded_session(
-            platform=PLATFORM, policy=self.policy, timeout=self.timeout, hide_rate_headers=True
+            platform=PLATFORM, policy=self.policy, rate=RATE_HEADERS, timeout=self.timeout,
+            hide_headers=(RATE_HEADERS.remaining, "x-ratelimit-used", RATE_HEADERS.reset),
         )
-        urls = {"oauth_url": self.base_url, "reddit_url": self.base_url} if self.base_url else {}
+        urls: dict[str, Any] = {"oauth_url": self.base_url, "reddit_url": self.base_url} if self.base_url else {}
         client_id, client_secret = self._credentials
         return praw.Reddit(
             client_id=client_id,
@@ -189,7 +193,7 @@ class _Walk:
         if data.get("name") in self.seen:
             return True
         created = data.get("created_utc")
-        return is_number(created) and float(created) < float(self.newest or 0)
+        return created is not None and is_number(created) and float(created) < float(self.newest or 0)
 
     def state(self, done: bool) -> dict[str, Any]:
         if not self.incremental:

@@ -8,11 +8,13 @@ Thread counts (posts, replies, likes, first and last post) are derived from the 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,7 +119,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS [{table}_ad] AFTER DELETE ON [{table}] BEGIN
   INSERT INTO [{table}_fts] ([{table}_fts], rowid, [{column}]) VALUES('delete', old.rowid, old.[{column}]);
 END;
-CREATE TRIGGER IF NOT EXISTS [{table}_au] AFTER UPDATE ON [{table}] BEGIN
+CREATE TRIGGER IF NOT EXISTS [{table}_au] AFTER UPDATE OF [{column}] ON [{table}] BEGIN
   INSERT INTO [{table}_fts] ([{table}_fts], rowid, [{column}]) VALUES('delete', old.rowid, old.[{column}]);
   INSERT INTO [{table}_fts] (rowid, [{column}]) VALUES (new.rowid, new.[{column}]);
 END;
@@ -191,11 +193,8 @@ def save_page(
     posts = _unique(rows.posts, "id", POST_COLUMNS)
     with immediate(db):
         new = len(posts) - _count_existing(db, [p["id"] for p in posts])
-        if posts:
-            db["posts"].upsert_all(posts, pk="id")
-        authors = _unique(rows.authors, "id", AUTHOR_COLUMNS)
-        if authors:
-            db["authors"].upsert_all(authors, pk="id")
+        _upsert(db, "posts", posts, POST_COLUMNS)
+        _upsert(db, "authors", _unique(rows.authors, "id", AUTHOR_COLUMNS), AUTHOR_COLUMNS)
         thread_ids = _touch_threads(db, posts, _unique(rows.threads, "id", THREAD_COLUMNS), now)
         links = _unique_links(rows.links)
         if links:
@@ -260,7 +259,38 @@ def finish_run(db: Database, run_id: int, *, now: str | None = None, **fields: A
         raise ValueError(f"unknown harvest_runs fields: {sorted(unknown)}")
     values = {"finished_at": now or utc_iso(time.time()), **fields}
     with immediate(db):
-        db["harvest_runs"].update(run_id, values)
+        db.table("harvest_runs").update(run_id, values)
+
+
+@functools.cache
+def _upsert_sql(table: str, columns: tuple[str, ...]) -> str:
+    names = ", ".join(columns)
+    values = ", ".join(f":{c}" for c in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    return f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT(id) DO UPDATE SET {updates}"
+
+
+def _upsert(db: Database, table: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    """Insert rows, or update every column of the ones already there (sqlite-utils' upsert, as
+    one prepared statement: the table and column names are ours, never harvested data)."""
+    if rows:
+        db.conn.executemany(_upsert_sql(table, columns), rows)
+
+
+@contextlib.contextmanager
+def harvest_writes(db: Database) -> Iterator[Database]:
+    """Harvest commits with ``synchronous = NORMAL`` (WAL): a power cut may lose the last pages,
+    which the next run fetches again, never corrupt the file. The outbox keeps ``FULL``: a
+    posted-state commit must survive a power cut, so the setting is restored afterwards."""
+    before = db.execute("PRAGMA synchronous").fetchone()[0]
+    wal = db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if wal:
+        db.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield db
+    finally:
+        if wal:
+            db.execute(f"PRAGMA synchronous = {int(before)}")
 
 
 def _unique(rows: Iterable[dict[str, Any]], key: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -291,17 +321,29 @@ def _count_existing(db: Database, ids: list[str]) -> int:
 def _touch_threads(
     db: Database, posts: list[dict[str, Any]], threads: list[dict[str, Any]], now: str
 ) -> list[str]:
-    """Make sure every thread a post belongs to has a row; return the threads touched."""
+    """Make sure every thread a post belongs to has a row; return the threads touched.
+
+    A thread given in full is written once (its FTS row too); one only named by its posts gets
+    a placeholder row until its root is harvested. ``first_seen_at`` is kept on update."""
     platform_of = {p["thread_id"]: p["platform"] for p in posts if p.get("thread_id")}
-    platform_of.update({t["id"]: t["platform"] for t in threads})
-    if platform_of:
+    if threads:
+        db.conn.executemany(_THREAD_UPSERT, [{**t, "now": now} for t in threads])
+    given = {t["id"] for t in threads}
+    placeholders = [(tid, platform, now, now) for tid, platform in platform_of.items() if tid not in given]
+    if placeholders:
         db.conn.executemany(
             "INSERT OR IGNORE INTO threads (id, platform, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)",
-            [(tid, platform, now, now) for tid, platform in platform_of.items()],
+            placeholders,
         )
-    if threads:
-        db["threads"].upsert_all(threads, pk="id")
-    return list(platform_of)
+    return list({**platform_of, **{t["id"]: t["platform"] for t in threads}})
+
+
+_THREAD_UPSERT = (
+    "INSERT INTO threads (id, platform, root_post_id, author_id, title, url, first_seen_at, last_seen_at)"
+    " VALUES (:id, :platform, :root_post_id, :author_id, :title, :url, :now, :now)"
+    " ON CONFLICT(id) DO UPDATE SET platform = excluded.platform, root_post_id = excluded.root_post_id,"
+    " author_id = excluded.author_id, title = excluded.title, url = excluded.url"
+)
 
 
 def _refresh_threads(db: Database, thread_ids: list[str], now: str) -> None:

@@ -18,13 +18,16 @@ from typing import Any
 
 from collectors.base import Page, Rows
 from collectors.http import CollectorError, GuardedAdapter, guarded_session
-from collectors.ratelimit import Policy
+from collectors.ratelimit import Policy, RateHeaders
 from collectors.rowcheck import validated
 from collectors.urls import link_rows
 
 PLATFORM = "x"
 DEFAULT_BASE_URL = "https://api.x.com"
 TWEEPY_HOST = "https://api.twitter.com"  # hard-coded in tweepy's Client.request()
+#: X's 15-minute window: what is left, and when it reopens in epoch seconds
+RATE_HEADERS = RateHeaders(remaining="x-rate-limit-remaining", reset="x-rate-limit-reset", form="epoch",
+                           slack=1.0)
 DEFAULT_LIMIT = 1000  # posts per run and source; the next run starts from the newest anyway
 
 EXPANSIONS = [
@@ -95,7 +98,7 @@ class XCollector:
         # wait_on_rate_limit stays False: it sleeps without bound; the adapter's policy decides.
         client = tweepy.Client(bearer_token=self._bearer_token, return_type=dict, wait_on_rate_limit=False)
         _, self.adapter = guarded_session(
-            platform=PLATFORM, policy=self.policy, timeout=self.timeout,
+            platform=PLATFORM, policy=self.policy, rate=RATE_HEADERS, timeout=self.timeout,
             prefixes=(TWEEPY_HOST,), session=client.session, base_url=self.base_url,
         )
         return client
@@ -262,7 +265,7 @@ def to_rows(raw: Any) -> Rows:
     if not isinstance(raw, dict):
         rows.skipped.append(f"x: body is a {type(raw).__name__}, not a JSON object")
         return rows
-    includes = raw.get("includes") if isinstance(raw.get("includes"), dict) else {}
+    includes: dict[str, Any] = raw["includes"] if isinstance(raw.get("includes"), dict) else {}
     users = {str(u["id"]): u for u in includes.get("users", []) if isinstance(u, dict) and u.get("id") is not None}
     data = raw.get("data")
     items = data if isinstance(data, list) else [data] if data is not None else []
@@ -337,7 +340,7 @@ def _tweet_rows(tweet: Any, users: dict[str, Any]) -> tuple[dict[str, Any], dict
             "id": post["thread_id"], "platform": PLATFORM, "root_post_id": post["id"],
             "author_id": post["author_id"], "title": _first_line(text), "url": url,
         }
-    return post, thread, link_rows(post["id"], _expanded_urls(tweet, tweet_id))
+    return post, thread, link_rows(f"x:{tweet_id}", _expanded_urls(tweet, tweet_id))
 
 
 def _author_row(user_id: str, user: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.publish.bluesky import MAX_THUMB_BYTES, fetch_image_http
+from bot.platforms.bluesky.publish import MAX_THUMB_BYTES, fetch_image_http
 from tests.conftest import FIXTURES
 
 

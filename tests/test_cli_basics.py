@@ -8,7 +8,7 @@ import sys
 
 from bot import __version__
 
-HEAVY = ("tweepy", "praw", "atproto", "feedparser", "bs4", "apscheduler", "sqlalchemy", "twitter_text",
+HEAVY = ("tweepy", "praw", "atproto", "mastodon", "feedparser", "bs4", "apscheduler", "sqlalchemy", "twitter_text",
          # the author's side: notices and the review page load only when used
          "apprise", "starlette", "uvicorn", "jinja2", "markupsafe", "multipart", "python_multipart")
 

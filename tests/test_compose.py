@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from bot.compose.length import RULES, grapheme_length, utf8_length, x_length
+from bot.compose.length import RULES, grapheme_length, utf8_length
+from bot.platforms.x.rules import x_length
 from bot.compose.model import Card, Thread
 from bot.compose.thread import compose_threads, subscribe_link, thread_to_dict
 from bot.errors import ComposeError
@@ -265,8 +266,8 @@ def test_highlights_may_be_items_or_highlight_records():
 
 
 def test_unknown_platform_is_a_compose_error():
-    with pytest.raises(ComposeError, match="unknown platform 'mastodon'"):
-        compose(platforms=("x", "mastodon"))
+    with pytest.raises(ComposeError, match=r"unknown platform 'threads' to compose for \(use x, bluesky, mastodon\)"):
+        compose(platforms=("x", "threads"))
 
 
 def test_an_unfittable_word_names_the_post_and_item():
@@ -402,7 +403,7 @@ def test_the_bundled_sample_through_the_reader_and_highlight_selection():
     ],
 )
 def test_x_posts_that_mention_accounts_are_flagged(text, mentions):
-    from bot.compose.thread import _MENTION
+    from bot.platforms.x.rules import MENTION as _MENTION
 
     assert [f"@{m}" for m in _MENTION.findall(text)] == mentions
 

@@ -97,3 +97,22 @@ def test_processes_opening_a_new_file_together_all_get_wal(tmp_path):
     assert set(outcomes) == {"ok"}
     for path in paths:
         assert open_db(path).journal_mode == "wal"
+
+
+def test_an_older_database_gets_the_narrow_fts_update_triggers(db_path):
+    # A database made before 0009 had FTS update triggers firing on any change to a thread
+    # (every page's count refresh re-indexed its title); reopening it narrows them.
+    db = open_db(db_path)
+    db.execute("DROP TRIGGER [threads_au]")
+    db.execute(
+        "CREATE TRIGGER [threads_au] AFTER UPDATE ON [threads] BEGIN"
+        " INSERT INTO [threads_fts] ([threads_fts], rowid, [title]) VALUES('delete', old.rowid, old.[title]);"
+        " INSERT INTO [threads_fts] (rowid, [title]) VALUES (new.rowid, new.[title]); END"
+    )
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = '0009_fts_update_triggers'")
+    db.conn.commit()
+    db.close()
+    db = open_db(db_path)
+    (sql,) = [row["sql"] for row in db.query("SELECT sql FROM sqlite_master WHERE name = 'threads_au'")]
+    assert "AFTER UPDATE OF [title] ON [threads]" in sql
+    db.close()

@@ -285,11 +285,11 @@ def test_the_example_settings_are_valid():
 
 
 def test_a_lone_thread_scores_engagement_only_if_someone_engaged():
-    from bot.digest.model import Thread
+    from bot.digest.model import HarvestedThread
     from bot.digest.scoring import score_threads
 
-    def thread(tid: str, engagement: float) -> Thread:
-        return Thread(id=tid, platform="reddit", url=None, title="t", author_handle="a", author_name=None,
+    def thread(tid: str, engagement: float) -> HarvestedThread:
+        return HarvestedThread(id=tid, platform="reddit", url=None, title="t", author_handle="a", author_name=None,
                       first_post_at=NOW - dt.timedelta(days=1), engagement=engagement)
 
     quiet = score_threads([thread("q", 0)], now=NOW)
@@ -300,14 +300,14 @@ def test_a_lone_thread_scores_engagement_only_if_someone_engaged():
 
 
 def test_overlapping_keywords_count_once_per_mention():
-    from bot.digest.model import Thread
+    from bot.digest.model import HarvestedThread
     from bot.digest.options import DigestOptions
     from bot.digest.scoring import score_threads
 
     options = DigestOptions(keywords=("protein", "Protein folding", "fold"))
 
     def keywords(text: str) -> tuple[float, str]:
-        thread = Thread(id="t", platform="x", url=None, title=text, author_handle="a", author_name=None,
+        thread = HarvestedThread(id="t", platform="x", url=None, title=text, author_handle="a", author_name=None,
                         first_post_at=NOW)
         score = score_threads([thread], now=NOW, options=options)[0][1]
         return score.parts["keywords"], score.notes["keywords"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.compose.links import find_urls, render, to_short_url
+from bot.platforms.bluesky.links import find_urls, render, to_short_url
 from bot.compose.model import Facet
 
 

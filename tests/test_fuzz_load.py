@@ -17,6 +17,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from bot import platforms as registry
 from bot.errors import BotError
 from bot.harvest import load_file
 from bot.settings import load
@@ -36,7 +37,7 @@ REAL = {platform: [json.loads((FIXTURES / name).read_text(encoding="utf-8")) for
 # praw's own recordings (tests/fixtures/recorded/praw): a Listing and a submission with comments
 REAL["reddit"] += [recorded_json("TestSubredditListings.test_new.json", "/r/askreddit/new"),
                    recorded_json("TestSubmission.test_comments.json", "/comments/2gmzqe/")]
-PLATFORMS = sorted(BODIES)
+PLATFORMS = sorted(registry.ids(harvesting=True))  # each body is loaded as every platform
 SETTINGS = load(None, environ={}, dotenv=None)
 COUNTS = ("like_count", "repost_count", "reply_count", "quote_count")
 

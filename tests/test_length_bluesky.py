@@ -6,15 +6,8 @@ import unicodedata
 
 import pytest
 
-from bot.compose.length import (
-    BLUESKY_BYTE_LIMIT,
-    BLUESKY_GRAPHEME_LIMIT,
-    RULES,
-    bluesky_fits,
-    grapheme_length,
-    graphemes,
-    utf8_length,
-)
+from bot.compose.length import RULES, grapheme_length, graphemes, utf8_length
+from bot.platforms.bluesky.rules import BLUESKY_BYTE_LIMIT, BLUESKY_GRAPHEME_LIMIT, bluesky_fits
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"  # man, woman, girl, boy joined by ZWJ: 7 code points, 25 bytes
 BLUESKY = RULES["bluesky"]

@@ -7,8 +7,8 @@ import json
 import pytest
 import yaml
 
-from bot.compose.length import (
-    RULES,
+from bot.compose.length import RULES
+from bot.platforms.x.rules import (
     X_LIMIT,
     x_config,
     x_config_from_json,

@@ -15,6 +15,7 @@ from bot.notices.notifier import Notifier
 from bot.runner import Runner
 from bot.settings import load
 from tests.fakes.x_posting import XPostingServer
+from tests.support.clock import Clock
 from tests.support.feeds import FeedServer
 from tests.support.smtp import SMTPServer
 
@@ -124,16 +125,9 @@ def runner(db, feed, x, urls: str, clock):
     return Runner(db, settings, clock=clock, notifier=Notifier.from_settings(settings))
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
 
 def test_a_stuck_thread_is_told_once_then_its_posting(db, feed, http_server, smtp, x, caplog):
-    clock = Clock()
+    clock = Clock(T0)
     run = runner(db, feed, x, notify_urls(smtp, http_server, down=False), clock)
     run.run_once()
     feed.publish(7, T0)
@@ -156,7 +150,7 @@ def test_a_stuck_thread_is_told_once_then_its_posting(db, feed, http_server, smt
 
 
 def test_a_refused_post_is_told(db, feed, http_server, smtp, x):
-    clock = Clock()
+    clock = Clock(T0)
     run = runner(db, feed, x, notify_urls(smtp, http_server, down=False), clock)
     run.run_once()
     feed.publish(8, T0)
@@ -172,7 +166,7 @@ def test_a_refused_post_is_told(db, feed, http_server, smtp, x):
 
 
 def test_no_notifier_configured_sends_nothing_and_a_broken_url_is_one_line(db, feed, x, caplog):
-    clock = Clock()
+    clock = Clock(T0)
     run = runner(db, feed, x, "", clock)
     assert not run.notifier
     run.run_once()

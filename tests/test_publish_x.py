@@ -17,7 +17,7 @@ import unicodedata
 
 import pytest
 
-from bot.publish.x import resume_time, same_text
+from bot.platforms.x.publish import resume_time, same_text
 from collectors.ratelimit import utc_iso
 from tests.conftest import ROOT, SAMPLE_ISSUE
 from tests.fakes.common import FakeClock, Reply

@@ -17,6 +17,7 @@ from bot.db import open_db
 from bot.runner import Runner, hold, release
 from bot.settings import load
 from tests.conftest import ROOT
+from tests.support.clock import Clock
 from tests.fakes.x_posting import XPostingServer
 from tests.support.feeds import FeedServer
 from tests.support.proxy import HoldingProxy
@@ -25,17 +26,6 @@ pytestmark = pytest.mark.network
 
 T0 = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 
-
-class Clock:
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from bot.commands.search import find_posts, fts_query
+from bot.search import find_posts, fts_query
 from collectors.reddit import to_rows as reddit_rows
 from collectors.store import save_page
 from collectors.x import to_rows as x_rows

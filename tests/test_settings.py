@@ -116,7 +116,7 @@ def test_unknown_source_names_known_ones(config):
         ('[[sources]]\nplatform = "x"\nsearch = "a"\n', "source #1 in bot.toml has no name"),
         ('[[sources]]\nname = "a"\nplatform = "myspace"\n', "unknown platform 'myspace'"),
         ('[[sources]]\nname = "a"\nplatform = "x"\n', "give exactly one of search or account"),
-        ('[post]\nplatforms = ["x", "mastodon"]\n', "unknown platform 'mastodon' in post.platforms"),
+        ('[post]\nplatforms = ["x", "reddit"]\n', r"unknown platform 'reddit' in post.platforms \(use x, bluesky, mastodon\)"),
         ('[post]\nreview_delay = "soon"\n', "bot.toml: post.review_delay must be a duration \\(e.g. 30m, 0s\\), not 'soon'"),
     ],
 )
@@ -131,7 +131,8 @@ def test_example_config_is_valid():
     from tests.conftest import ROOT
 
     settings = load(ROOT / "bot.toml.example", environ={}, dotenv=None)
-    assert {s.platform for s in settings.sources} == {"x", "bluesky", "reddit"}
+    assert {s.platform for s in settings.sources} == {"x", "bluesky", "reddit", "mastodon"}
+    assert settings.platform_options("mastodon") == {"visibility": "public"}
     assert settings.poll_interval_td == dt.timedelta(minutes=10)
     from bot.harvest import make_policy
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot.compose.length import RULES, Rules, graphemes
+from bot.platforms.x.rules import XRules
 from bot.compose.split import number_suffix, split_numbered, split_text, widest_suffix, words
 from bot.errors import ComposeError
 
@@ -233,7 +234,7 @@ def test_a_space_followed_by_a_combining_mark_is_not_a_cut_point():
 
 
 @dataclass(frozen=True)
-class _Undercounting(Rules):
+class _Undercounting(XRules):
     """Rules whose per-word model claims half the real length: the splitter must not trust it."""
 
     def cost(self, piece: str) -> tuple[int, ...]:
@@ -241,7 +242,7 @@ class _Undercounting(Rules):
 
 
 def test_falls_back_to_the_real_counter_when_the_model_disagrees():
-    rules = _Undercounting("x", 280, "X weighted length")
+    rules = _Undercounting()
     text = sentence(150, word="ipsum")
     chunks = split_text(text, rules)
     assert all(X.fits(c) for c in chunks)

@@ -158,3 +158,29 @@ def test_an_unchanged_state_is_not_rewritten(db):
 
     save_page(db, Rows(), source="s1", state={"since_id": "10"}, now="2024-03-09T00:00:00Z")
     assert next(db.query("SELECT updated_at FROM harvest_state"))["updated_at"] == "2024-03-09T00:00:00Z"
+
+
+def test_harvest_writes_relax_durability_only_while_harvesting(db):
+    """Harvest pages may be fetched again after a power cut; an outbox commit may not be lost,
+    so synchronous is NORMAL inside harvest_writes and FULL again after it, even on an error."""
+    from collectors.store import harvest_writes, save_page
+
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    with pytest.raises(RuntimeError):
+        with harvest_writes(db):
+            assert db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+            save_page(db, _rows(), source="s", state={"n": 1})
+            raise RuntimeError("a collector failed mid-run")
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert db["posts"].count == len(_rows().posts)
+
+
+def test_a_thread_given_in_full_keeps_when_it_was_first_seen(db):
+    first = Rows(posts=[_post(1, thread="x:1")], threads=[
+        {"id": "x:1", "platform": "x", "root_post_id": "x:1", "author_id": "x:u1", "title": "Old title", "url": None}])
+    save_page(db, first, source=None, state=None, now="2024-01-01T00:00:00Z")
+    first.threads[0]["title"] = "New title"
+    save_page(db, first, source=None, state=None, now="2024-02-01T00:00:00Z")
+    (row,) = db.query("select title, first_seen_at, last_seen_at from threads")
+    assert row["title"] == "New title" and row["first_seen_at"] == "2024-01-01T00:00:00Z"
+    assert [r["title"] for r in db.query("select title from threads_fts")] == ["New title"]

@@ -17,7 +17,7 @@ def test_loads_without_pkg_resources_and_removes_the_stand_in():
         "    def find_spec(self, name, path, target=None):\n"
         "        if name == 'pkg_resources': raise ImportError('no setuptools here')\n"
         "sys.meta_path.insert(0, Block())\n"
-        "from bot.compose.length import x_length\n"
+        "from bot.platforms.x.rules import x_length\n"
         "n = x_length('hello 👋🏽 https://example.org/a/very/long/path')\n"
         "print(json.dumps([n, 'pkg_resources' in sys.modules]))\n"
     )

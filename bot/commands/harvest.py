@@ -34,7 +34,7 @@ def harvest(app, names: tuple[str, ...], platform: str | None, load_path: str | 
 
     if load_path:
         if not platform:
-            raise click.UsageError("--load needs --platform (x, bluesky or reddit)")
+            raise click.UsageError(f"--load needs --platform ({', '.join(PLATFORMS)})")
         results = [pipeline.load_file(app.settings, app.db, platform=platform, path=load_path)]
     else:
         line = StatusLine()

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from bot.errors import BotError
+from bot.settings import POST_PLATFORMS
 
 
 def issue_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -15,7 +16,7 @@ def issue_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
             click.option(
-                "--platform", type=click.Choice(["x", "bluesky"]), multiple=True,
+                "--platform", type=click.Choice(POST_PLATFORMS), multiple=True,
                 help="Only this platform (repeatable; default: [post].platforms).",
             ),
             click.option(

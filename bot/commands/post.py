@@ -18,7 +18,7 @@ from bot.commands.options import draft_note, existing_db, issue_options, parse_p
               help="Send again the posts a platform refused earlier (after fixing the cause).")
 @click.pass_obj
 def post(app, source, platform, pick, highlights, url, entry, dry_run, yes, retry_failed) -> None:
-    """Post an issue's thread to X and Bluesky, exactly once, and print the links.
+    """Post an issue's thread to each platform, exactly once, and print the links.
 
     Composes with the same code as bot preview, records the thread in the outbox, then
     posts. Running it again posts nothing new; after a crash or a rate limit it resumes
@@ -30,7 +30,7 @@ def post(app, source, platform, pick, highlights, url, entry, dry_run, yes, retr
     """
     from bot import preview as render
     from bot.drafts.store import plan as plan_for
-    from bot.publish.service import PostingFailed, build_publisher, post_threads
+    from bot.publish.service import build_publisher, post_threads, raise_unfinished, report
     from bot.resolve import resolve_issue
 
     issue = resolve_issue(app, source, url=url, entry=entry)
@@ -51,13 +51,6 @@ def post(app, source, platform, pick, highlights, url, entry, dry_run, yes, retr
             )
         click.confirm(f"Post {len(threads)} thread(s) now?", abort=True)
     results = post_threads(app.db, issue, threads, publishers=publishers, retry_failed=retry_failed)
-    for result in results:
-        sent = sum(1 for p in result.posts if p.state == "sent")
-        state = "posted" if result.done else "incomplete"
-        click.echo(
-            f"{result.platform}: {state} {sent}/{len(result.posts)}"
-            f" ({result.sent_now} new, {result.requests} requests) {result.url or ''}".rstrip()
-        )
-    failed = [r for r in results if r.error or not r.done]
-    if failed:
-        raise PostingFailed("; ".join(f"{r.platform}: {r.error or 'not finished'}" for r in failed))
+    for line in report(results):
+        click.echo(line)
+    raise_unfinished(results)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
 
 
@@ -26,6 +24,8 @@ def run(app, once, backfill, log_format) -> None:
 
         bot run --once
     """
+    import logging
+
     from bot.log import setup_logging
 
     setup_logging(level=logging.DEBUG if app.debug else logging.INFO, fmt=log_format,

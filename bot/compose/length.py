@@ -1,103 +1,28 @@
-"""Provide the platforms' length rules: X's weighted length, Bluesky's graphemes and bytes.
+"""Provide what every platform's length rules share: grapheme and byte counts, and ``RULES``.
 
-X counts with twitter-text v3 (NFC, weighted code points, every URL 23, an emoji sequence 2);
-``twitter-text-parser`` passes the official conformance suite and sits behind :func:`x_length`
-so the rest of the bot never touches its config dicts. Bluesky counts extended grapheme
-clusters (the ``regex`` module's ``\\X``, which follows Unicode 15.1's Indic conjunct rule) of
-the text as the app shows it, and UTF-8 bytes.
+Each platform's own rule is a class in its package (``bot/platforms/<id>/rules.py``)
+implementing :class:`~bot.platforms.base.LengthRules`; ``RULES`` looks them up in the
+registry, so composing for a platform nobody registered is an error.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
-import re
-import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import regex
 
-from bot.compose import links
-from bot.compose.twitter_text_loader import load_twitter_text
+from bot.platforms.protocols import LengthRules as Rules
 
-X_LIMIT = 280
-BLUESKY_GRAPHEME_LIMIT = 300
-BLUESKY_BYTE_LIMIT = 3000
-
-XConfig = dict[str, Any]
+if TYPE_CHECKING:
+    from bot.compose.model import Post
 
 _GRAPHEME = regex.compile(r"\X")
-# A word boundary in camelCase, acronyms kept whole: transformedURLLength → transformed_URL_Length.
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-
-
-def x_config(version: int = 3) -> XConfig:
-    """A copy of twitter-text's built-in config ``version`` (1, 2 or 3), every key filled in."""
-    load_twitter_text()
-    from twitter_text.config import config
-
-    return _complete(copy.deepcopy(config[f"version{version}"]))
-
-
-def x_config_from_json(data: Mapping[str, Any]) -> XConfig:
-    """A config from twitter-text's own JSON (``config/v3.json``: camelCase keys)."""
-    return _complete({_CAMEL.sub("_", key).lower(): copy.deepcopy(value) for key, value in data.items()})
-
-
-def _complete(config: XConfig) -> XConfig:
-    # Versions 1 and 2 predate emoji parsing: the library expects the key, the JSON omits it.
-    config.setdefault("emoji_parsing_enabled", False)
-    return config
-
-
-def x_parse(text: str, *, config: XConfig | None = None) -> Any:
-    """twitter-text's full result (``weightedLength``, ``valid``, ``permillage``, ranges)."""
-    load_twitter_text()
-    from twitter_text import parse_tweet
-
-    return parse_tweet(text, config if config is not None else _default_config())
-
-
-def x_length(text: str, *, config: XConfig | None = None) -> int:
-    """The weighted length X counts against its 280 limit."""
-    if config is None:
-        return _x_default(text)[0]
-    return x_parse(text, config=config).weightedLength
-
-
-def x_valid(text: str, *, config: XConfig | None = None) -> bool:
-    """Whether X accepts ``text``: not empty, within the limit, no invalid characters."""
-    if config is None:
-        return _x_default(text)[1]
-    return x_parse(text, config=config).valid
-
-
-@functools.lru_cache(maxsize=16384)
-def _x_default(text: str) -> tuple[int, bool]:
-    # parse_tweet costs about 5 µs per character; splitting asks about the same prefixes
-    # repeatedly while it numbers a thread, so the default-config answers are cached.
-    result = x_parse(text)
-    return result.weightedLength, result.valid
-
-
-@functools.lru_cache(maxsize=1)
-def _default_config() -> XConfig:
-    return x_config(3)
-
-
-def x_urls(text: str) -> tuple[str, ...]:
-    """The URLs X links (and counts as 23 each), with or without a scheme."""
-    load_twitter_text()
-    from twitter_text import extract_urls
-
-    return tuple(extract_urls(unicodedata.normalize("NFC", text)))
 
 
 def graphemes(text: str) -> list[str]:
     """The extended grapheme clusters of ``text`` (👨‍👩‍👧‍👦 and 🇯🇵 are one each)."""
-    return _GRAPHEME.findall(text)
+    return list(_GRAPHEME.findall(text))
 
 
 def grapheme_length(text: str) -> int:
@@ -108,75 +33,69 @@ def utf8_length(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def bluesky_fits(shown: str) -> bool:
-    """Whether Bluesky accepts ``shown`` (the text as sent, URLs already shortened)."""
-    return utf8_length(shown) <= BLUESKY_BYTE_LIMIT and grapheme_length(shown) <= BLUESKY_GRAPHEME_LIMIT
+def text_link_spans(post: Post) -> list[tuple[int, int, str]]:
+    """``(start, end, href)`` of a post's links found in its text, in order (sent as written)."""
+    spans, cursor = [], 0
+    for link in post.links:
+        start = post.text.find(link, cursor)
+        if start >= 0:
+            spans.append((start, start + len(link), link))
+            cursor = start + len(link)
+    return spans
 
 
-@dataclass(frozen=True)
-class Rules:
-    """One platform's limit, measured on our raw text (full URLs) as the platform will see it."""
+class LinksAsWritten:
+    """What platforms share that take the text as written, each URL counted ``url_weight``
+    (X, Mastodon): one limit, links shown where they stand, nothing else to show or send."""
 
-    platform: str
     limit: int
-    unit: str
-
-    def measure(self, text: str) -> int:
-        """The post's length in the platform's own unit."""
-        if self.platform == "x":
-            return x_length(text)
-        return grapheme_length(links.render(text).text)
-
-    def fits(self, text: str) -> bool:
-        if self.platform == "x":
-            return x_valid(text)
-        return bluesky_fits(links.render(text).text)
+    short_unit: str
+    url_weight: int = 23
 
     @property
     def capacity(self) -> tuple[int, ...]:
-        """The budget :meth:`cost` is measured against, one number per limit."""
-        if self.platform == "x":
-            return (self.limit,)
-        return (self.limit, BLUESKY_BYTE_LIMIT)
+        return (self.limit,)
 
-    def cost(self, piece: str) -> tuple[int, ...]:
-        """What a word or a run of spaces adds to a post, one number per limit.
+    def warnings(self, posts: Sequence[Post]) -> list[str]:
+        return []
 
-        Lengths add up over pieces cut at whitespace: URLs, emoji sequences and grapheme
-        clusters never span a space, and every v3 weight is a whole multiple of the scale.
-        The splitter plans with these sums and then checks each post with :meth:`fits`.
-        A piece with characters X refuses costs more than any post can hold.
-        """
-        return _cost(self, piece)
+    def post_fields(self, post: Post) -> dict[str, Any]:
+        return {}
 
-    def describe_limit(self) -> str:
-        if self.platform == "bluesky":
-            return f"{self.limit} {self.unit} and {BLUESKY_BYTE_LIMIT} UTF-8 bytes"
-        return f"{self.limit} ({self.unit})"
+    def html_measure(self, post: Post) -> str:
+        return f"{post.length}/{post.limit} {self.short_unit}"
 
-    def describe(self, text: str) -> str:
-        """How long ``text`` is, for error messages."""
-        if self.platform == "bluesky":
-            shown = links.render(text).text
-            return f"{grapheme_length(shown)} {self.unit}, {utf8_length(shown)} bytes"
-        parsed = x_parse(text)
-        refused = parsed.weightedLength <= self.limit and not parsed.valid
-        return f"{parsed.weightedLength} ({self.unit})" + (
-            " with characters X refuses" if refused else ""
-        )
+    def link_lines(self, post: Post) -> list[str]:
+        return [f"    ↳ link {link} (counts {self.url_weight})" for link in post.links]
+
+    def link_spans(self, post: Post) -> list[tuple[int, int, str]]:
+        return text_link_spans(post)
 
 
-RULES: dict[str, Rules] = {
-    "x": Rules("x", X_LIMIT, "X weighted length"),
-    "bluesky": Rules("bluesky", BLUESKY_GRAPHEME_LIMIT, "graphemes"),
-}
+class _Registered(Mapping[str, "Rules"]):
+    """The length rules of every posting platform, by id, from the registry."""
+
+    def __getitem__(self, platform: str) -> Rules:
+        from bot import platforms
+
+        if platform not in self:  # a Mapping's KeyError, so RULES.get() and `in` work as usual
+            raise KeyError(platform)
+        return platforms.rules(platform)
+
+    def __contains__(self, platform: object) -> bool:
+        from bot import platforms
+
+        return platform in platforms.ids(posting=True)
+
+    def __iter__(self) -> Iterator[str]:
+        from bot import platforms
+
+        return iter(platforms.ids(posting=True))
+
+    def __len__(self) -> int:
+        from bot import platforms
+
+        return len(platforms.ids(posting=True))
 
 
-@functools.lru_cache(maxsize=16384)
-def _cost(rules: Rules, piece: str) -> tuple[int, ...]:
-    if rules.platform == "x":
-        weighted, valid = _x_default(piece)
-        refused = not valid and 0 < weighted <= rules.limit
-        return (rules.limit + 1 if refused else weighted,)
-    shown = links.render(piece).text
-    return (grapheme_length(shown), utf8_length(shown))
+RULES: Mapping[str, Rules] = _Registered()

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import unicodedata
 
-from bot.compose import links
-from bot.compose.length import RULES, Rules, grapheme_length, utf8_length, x_length, x_urls
+from bot.compose.length import RULES, Rules
 from bot.compose.model import Card, Post
 from bot.errors import ComposeError
 
 
 def rules_for(platform: str) -> Rules:
     """The length rules of a platform; a one-line error for one we cannot count."""
-    try:
-        return RULES[platform]
-    except KeyError:
-        raise ComposeError(f"unknown platform {platform!r} (use {', '.join(RULES)})") from None
+    if platform not in RULES:
+        raise ComposeError(f"unknown platform {platform!r} (use {', '.join(RULES)})")
+    return RULES[platform]
 
 
 def normalise(text: str) -> str:
@@ -46,27 +44,13 @@ def make_post(
         raise ComposeError(
             f"{where} cannot fit in {rules.describe_limit()}: it measures {rules.describe(raw)}"
         )
-    common = {"limit": rules.limit, "role": role, "item_index": item_index}
-    if rules.platform == "x":
-        return Post(
-            text=raw, length=x_length(raw), links=x_urls(raw), byte_length=utf8_length(raw), **common
-        )
-    shown = links.render(raw)
-    return Post(
-        text=shown.text,
-        length=grapheme_length(shown.text),
-        links=shown.links,
-        facets=shown.facets,
-        card=card,
-        byte_length=utf8_length(shown.text),
-        **common,
-    )
+    return rules.make_post(raw, role=role, item_index=item_index, card=card)
 
 
 def raw_text(post: Post) -> str:
     """A post's text as its author writes it: full URLs where the platform shows short ones.
 
-    Composition keeps the full URL of each Bluesky link in its facet; putting those back
+    Composition keeps the full URL of each faceted link (Bluesky's) in its facet; putting those back
     gives the text that :func:`make_post` turns into this very post again.
     """
     if not post.facets:
@@ -85,17 +69,17 @@ def measure(platform: str, raw: str) -> dict[str, object]:
     """How a text measures as a post, without raising: what the review page's counter shows.
 
     The same rules as :func:`make_post` (so the counter and a save never disagree): the length
-    in the platform's unit, its limit, whether it fits, and the text as the platform shows it.
+    in the platform's unit, its limit, whether it fits, the text as the platform shows it, and
+    its bytes where the platform has a byte limit too.
     """
-    from bot.compose.length import BLUESKY_BYTE_LIMIT
-
     rules = rules_for(platform)
     text = normalise(raw)
-    shown = links.render(text).text if platform == "bluesky" else text
+    shown = rules.make_post(text, role="highlight", item_index=None, card=None)
     result: dict[str, object] = {
         "platform": platform, "length": rules.measure(text), "limit": rules.limit,
-        "unit": rules.unit, "fits": bool(text) and rules.fits(text), "shown": shown,
+        "unit": rules.unit, "fits": bool(text) and rules.fits(text), "shown": shown.text,
     }
-    if platform == "bluesky":
-        result.update(bytes=utf8_length(shown), byte_limit=BLUESKY_BYTE_LIMIT)
+    byte_limit = getattr(rules, "byte_limit", None)
+    if byte_limit:
+        result.update(bytes=shown.byte_length, byte_limit=byte_limit)
     return result

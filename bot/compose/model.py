@@ -56,7 +56,7 @@ class Post:
 class Thread:
     """One platform's thread for one issue."""
 
-    platform: str  # "x" or "bluesky"
+    platform: str  # a posting platform's id in the registry (bot.platforms)
     posts: tuple[Post, ...]
     issue_key: str = ""
     langs: tuple[str, ...] = ("en",)

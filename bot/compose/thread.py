@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot import platforms
 from bot.compose.length import RULES, Rules
 from bot.compose.measure import make_post
+from bot.platforms import DEFAULT_PLATFORMS
 from bot.compose.model import Card, Post, Thread
 from bot.compose.split import number_suffix, widest_suffix, words
 from bot.errors import ComposeError
@@ -36,7 +38,7 @@ _WEB = re.compile(r"https?://\S+$", re.IGNORECASE)
 class ComposeOptions:
     """Everything besides the issue and highlights that shapes a thread."""
 
-    platforms: tuple[str, ...] = ("x", "bluesky")
+    platforms: tuple[str, ...] = DEFAULT_PLATFORMS
     numbering: bool = True
     newsletter_name: str = ""
     subscribe_url: str | None = None
@@ -55,7 +57,7 @@ def compose_threads(
     issue: Issue,
     highlights: Iterable[Any],
     *,
-    platforms: Sequence[str] = ("x", "bluesky"),
+    platforms: Sequence[str] = DEFAULT_PLATFORMS,
     numbering: bool = True,
     newsletter_name: str = "",
     subscribe_url: str | None = None,
@@ -78,7 +80,9 @@ def compose_threads(
     items = [_as_item(h) for h in highlights]
     for platform in options.platforms:
         if platform not in RULES:
-            raise ComposeError(f"unknown platform {platform!r} to compose for (use x, bluesky)")
+            raise ComposeError(
+                f"unknown platform {platform!r} to compose for (use {', '.join(RULES)})"
+            )
     return {
         platform: _compose(platform, issue, items=items, options=options)
         for platform in options.platforms
@@ -116,7 +120,7 @@ def _compose(platform: str, issue: Issue, *, items: Sequence[Item], options: Com
         raise ComposeError(f"cannot number the {platform} thread: its post count keeps changing")
     if shortened:
         warnings.append(f"the issue title was shortened to fit the opening post on {_name(platform)}")
-    card = _card(issue, link) if platform == "bluesky" else None
+    card = _card(issue, link) if platforms.get(platform).link_card else None
     posts = tuple(
         _post(
             rules,
@@ -127,27 +131,8 @@ def _compose(platform: str, issue: Issue, *, items: Sequence[Item], options: Com
         )
         for n, draft in enumerate(drafts, 1)
     )
-    if platform == "x":
-        warnings.extend(_mention_warnings(posts))
+    warnings.extend(rules.warnings(posts))
     return Thread(platform=platform, posts=posts, langs=options.langs, warnings=tuple(warnings))
-
-
-# twitter-text's mention rule: "@" (or "＠") and 1-20 word characters, not preceded by a word
-# character or one of !#$%&*@ (so "a@b.org" is no mention, "”@Roblox" is).
-_MENTION = re.compile(r"(?:^|(?<=[^A-Za-z0-9_!#$%&*@＠]))[@＠]([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@＠])")
-
-
-def _mention_warnings(posts: Sequence[Post]) -> list[str]:
-    """X notifies every account a post mentions, and restricts automated mentions: say so."""
-    warnings = []
-    for number, post in enumerate(posts, 1):
-        names = [f"@{m}" for m in _MENTION.findall(post.text)]
-        if names:
-            warnings.append(
-                f"post {number} on X mentions {', '.join(names)}: X notifies "
-                f"{'that account' if len(names) == 1 else 'those accounts'} (automated mentions are restricted)"
-            )
-    return warnings
 
 
 def _issue_link(issue: Issue, fallback_url: str | None) -> tuple[str | None, list[str]]:
@@ -317,7 +302,7 @@ def _paragraphs(*parts: str) -> str:
 
 
 def _name(platform: str) -> str:
-    return {"x": "X", "bluesky": "Bluesky"}.get(platform, platform)
+    return platforms.name(platform)
 
 
 def thread_to_dict(thread: Thread) -> dict[str, Any]:
@@ -331,7 +316,7 @@ def thread_to_dict(thread: Thread) -> dict[str, Any]:
 
 
 def post_to_dict(post: Post, platform: str) -> dict[str, Any]:
-    """One post: ``text``, ``length``, ``limit``, role, links; on Bluesky bytes, facets and card."""
+    """One post: ``text``, ``length``, ``limit``, role, links, and the platform's own fields."""
     data: dict[str, Any] = {
         "text": post.text,
         "length": post.length,
@@ -341,14 +326,5 @@ def post_to_dict(post: Post, platform: str) -> dict[str, Any]:
     }
     if post.item_index is not None:
         data["item"] = post.item_index
-    if platform == "bluesky":
-        data["bytes"] = post.byte_length
-        data["facets"] = [facet.to_lexicon() for facet in post.facets]
-        if post.card:
-            data["card"] = {
-                "uri": post.card.uri,
-                "title": post.card.title,
-                "description": post.card.description,
-                "image": post.card.image_url,
-            }
+    data.update(RULES[platform].post_fields(post))
     return data

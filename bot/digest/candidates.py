@@ -9,17 +9,16 @@ Three queries for the whole window, not three per thread.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from sqlite_utils import Database
 
-from bot.digest.model import Thread
+from bot import platforms
+from bot.digest.model import HarvestedThread
 from bot.timeutil import iso, parse_iso
 
-_SUBREDDIT = re.compile(r"/r/([^/]+)/comments/", re.IGNORECASE)
 
 _WINDOW = """
 SELECT t.* FROM threads t JOIN posts root ON root.id = t.root_post_id
@@ -37,7 +36,7 @@ def _count(column: str) -> str:
 
 def load_threads(
     db: Database, *, since: dt.datetime, until: dt.datetime, platforms: Sequence[str] | None = None
-) -> list[Thread]:
+) -> list[HarvestedThread]:
     """Every candidate thread with a post in ``[since, until]``, by id."""
     params: dict[str, Any] = {"since": iso(since), "until": iso(until)}
     extra = ""
@@ -66,7 +65,7 @@ def load_threads(
     return [_thread(row, posts[row["id"]], domains) for row in threads]
 
 
-def _thread(row: dict[str, Any], posts: list[dict[str, Any]], domains: dict[str, set[str]]) -> Thread:
+def _thread(row: dict[str, Any], posts: list[dict[str, Any]], domains: dict[str, set[str]]) -> HarvestedThread:
     root = next(p for p in posts if p["id"] == row["root_post_id"])
     author = row["author_id"] or root["author_id"]
     mine = [p for p in posts if p["author_id"] == author]
@@ -75,7 +74,7 @@ def _thread(row: dict[str, Any], posts: list[dict[str, Any]], domains: dict[str,
         (p["like_count"] or 0) + 2 * (p["repost_count"] or 0) + (p["quote_count"] or 0) for p in posts
     ) + len(others)
     url = row["url"] or root["url"]
-    return Thread(
+    return HarvestedThread(
         id=row["id"],
         platform=row["platform"],
         url=url,
@@ -87,7 +86,7 @@ def _thread(row: dict[str, Any], posts: list[dict[str, Any]], domains: dict[str,
         replies=tuple(p["text"] or "" for p in others),
         domains=tuple(sorted({d for p in mine for d in domains.get(p["id"], ())})),
         engagement=float(engagement),
-        community=_subreddit(url) if row["platform"] == "reddit" else None,
+        community=_community(row["platform"], url),
         points=root["like_count"] or 0,
         comments=root["reply_count"] or len(others),
     )
@@ -97,6 +96,7 @@ def _first_line(text: str | None) -> str:
     return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
 
 
-def _subreddit(url: str | None) -> str | None:
-    match = _SUBREDDIT.search(url or "")
-    return match.group(1) if match else None
+def _community(platform: str, url: str | None) -> str | None:
+    """Where the thread was posted within its platform (a subreddit), if it has such places."""
+    community = platforms.get(platform).community
+    return community(url) if community else None

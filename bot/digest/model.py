@@ -1,15 +1,14 @@
-"""Provide the digest's records: a harvested :class:`Thread`, its :class:`Score`, the :class:`Digest`."""
+"""Provide the digest's records: a :class:`HarvestedThread`, its :class:`Score`, the :class:`Digest`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-PLATFORM_NAMES = {"x": "X", "bluesky": "Bluesky", "reddit": "Reddit"}
 
 
 @dataclass(frozen=True)
-class Thread:
+class HarvestedThread:
     """A harvested thread as the digest scores and shows it."""
 
     id: str
@@ -60,7 +59,7 @@ class Score:
 
 @dataclass(frozen=True)
 class Entry:
-    thread: Thread
+    thread: HarvestedThread
     score: Score
     summary: str  # "" when the thread has nothing to say beyond its title
     used_in: str | None = None  # the issue it was already used in (shown with --include-used)

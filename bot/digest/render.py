@@ -1,8 +1,8 @@
 """Provide the digest's two renderings: Markdown to paste into Substack, and an HTML page.
 
-Both list the same entries in the same order: X, then Bluesky (author, first line as a link,
-the one-line summary), then "From Reddit" (title as a link, subreddit, points, comments,
-summary). Harvested text is escaped for each format, so a ``*`` or a ``<`` in a post is shown,
+Both list the same entries in the same order, a section per platform in the registry's order:
+a post's author and first line as a link and the one-line summary; a titled thread (Reddit) its
+title as a link, community, points, comments and summary. Harvested text is escaped for each format, so a ``*`` or a ``<`` in a post is shown,
 not obeyed.
 """
 
@@ -12,16 +12,20 @@ import html
 import re
 from urllib.parse import quote
 
+from bot import platforms
 from bot.digest.model import Digest, Entry
 from bot.digest.summary import tidy
 
 TITLE = "Tales of the Twitterverse"
-SECTIONS = (("x", "On X"), ("bluesky", "On Bluesky"), ("reddit", "From Reddit"))
 EMPTY = "No harvested threads in this window: run bot harvest, or widen --since."
 
 # Entries never start a line with harvested text, so only inline syntax needs escaping: "#" or
 # "1." cannot make a heading or a list there, and "!" is harmless once "[" is escaped.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
+
+
+def _sections() -> list[tuple[str, str]]:
+    return [(p.id, p.digest_heading) for p in platforms.registry() if p.digest_heading]
 
 
 def window(digest: Digest) -> str:
@@ -30,7 +34,7 @@ def window(digest: Digest) -> str:
 
 def to_markdown(digest: Digest, *, explain: bool = False) -> str:
     lines = [f"## {TITLE}", "", f"_Draft from the threads harvested {window(digest)}._", ""]
-    for platform, heading in SECTIONS:
+    for platform, heading in _sections():
         entries = digest.by_platform(platform)
         if entries:
             lines += [f"### {heading}", ""]
@@ -44,9 +48,9 @@ def to_markdown(digest: Digest, *, explain: bool = False) -> str:
 def _md_entry(entry: Entry, *, explain: bool) -> list[str]:
     thread = entry.thread
     title = md(display_title(entry))
-    link = f"[{title}]({md_url(thread.url)})" if _web(thread.url) else title
-    if thread.platform == "reddit":
-        line = f"- {link} ({md(_reddit_facts(entry))})"
+    link = f"[{title}]({md_url(thread.url or '')})" if _web(thread.url) else title
+    if platforms.get(thread.platform).titled:
+        line = f"- {link} ({md(_titled_facts(entry))})"
     else:
         line = f"- **{md(author(entry))}**: {link}"
     if entry.summary:
@@ -71,7 +75,7 @@ def md_url(url: str) -> str:
 
 def to_html(digest: Digest, *, explain: bool = False) -> str:
     sections = []
-    for platform, heading in SECTIONS:
+    for platform, heading in _sections():
         entries = digest.by_platform(platform)
         if entries:
             items = "\n".join(_html_entry(entry, explain=explain) for entry in entries)
@@ -93,8 +97,8 @@ def _html_entry(entry: Entry, *, explain: bool) -> str:
     thread = entry.thread
     title = esc(display_title(entry))
     link = f'<a href="{esc(thread.url or "")}">{title}</a>' if _web(thread.url) else title
-    if thread.platform == "reddit":
-        parts = [f"{link} ({esc(_reddit_facts(entry))})"]
+    if platforms.get(thread.platform).titled:
+        parts = [f"{link} ({esc(_titled_facts(entry))})"]
     else:
         parts = [f"<strong>{esc(author(entry))}</strong>: {link}"]
     if entry.summary:
@@ -107,9 +111,9 @@ def _html_entry(entry: Entry, *, explain: bool) -> str:
 
 
 def display_title(entry: Entry) -> str:
-    """A Reddit title as it is; a post's first line without links and thread markers."""
+    """A titled thread's title as it is; a post's first line without links and thread markers."""
     title = entry.thread.title
-    if entry.thread.platform == "reddit":
+    if platforms.get(entry.thread.platform).titled:
         return title
     return tidy(title) or title or "(untitled)"
 
@@ -121,12 +125,13 @@ def author(entry: Entry) -> str:
     return f"@{handle}" if handle else (name or "someone")
 
 
-def _reddit_facts(entry: Entry) -> str:
+def _titled_facts(entry: Entry) -> str:
     thread = entry.thread
-    where = f"r/{thread.community}, " if thread.community else ""
+    prefix = platforms.get(thread.platform).community_prefix
+    where = f"{prefix}{thread.community}, " if thread.community else ""
     return f"{where}{thread.points} points, {thread.comments} comments"
 
 
 def _web(url: str | None) -> bool:
     """Only http(s) links are made clickable: a stored URL is data, not trusted markup."""
-    return bool(url) and url.lower().startswith(("https://", "http://"))
+    return url is not None and url.lower().startswith(("https://", "http://"))

@@ -24,7 +24,8 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from bot.digest.model import PLATFORM_NAMES, Score, Thread
+from bot import platforms
+from bot.digest.model import Score, HarvestedThread
 from bot.digest.options import DigestOptions, handle_key
 from collectors.urls import STRONG_DOMAINS
 
@@ -48,12 +49,12 @@ def is_science(domain: str, extra: Iterable[str] = ()) -> bool:
 
 
 def score_threads(
-    threads: Sequence[Thread],
+    threads: Sequence[HarvestedThread],
     *,
     now: dt.datetime,
     options: DigestOptions | None = None,
     used: Mapping[str, str] | None = None,
-) -> list[tuple[Thread, Score]]:
+) -> list[tuple[HarvestedThread, Score]]:
     """Score every thread not by a denied author, best first (ties: newest first, then id).
 
     ``used`` maps a thread id to the issue it was used in.
@@ -94,7 +95,7 @@ def score_threads(
     return scored
 
 
-def _engagement(threads: Sequence[Thread], *, now: dt.datetime) -> dict[str, tuple[float, str]]:
+def _engagement(threads: Sequence[HarvestedThread], *, now: dt.datetime) -> dict[str, tuple[float, str]]:
     """Per thread: 3 × its rank by engagement per day within its platform, and a note."""
     by_platform: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for thread in threads:
@@ -103,7 +104,7 @@ def _engagement(threads: Sequence[Thread], *, now: dt.datetime) -> dict[str, tup
     out: dict[str, tuple[float, str]] = {}
     for platform, rates in by_platform.items():
         values = sorted(rate for rate, _ in rates)
-        name = PLATFORM_NAMES.get(platform, platform)
+        name = platforms.name(platform)
         for rate, thread_id in rates:
             below = bisect_left(values, rate)
             ties = bisect_right(values, rate) - below - 1

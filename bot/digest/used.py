@@ -9,6 +9,7 @@ every lookup uses an index, so marking stays fast however much is harvested.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -36,20 +37,14 @@ def resolve_thread(db: Database, ref: str) -> str | None:
 
 
 def _post_ids(db: Database, ref: str) -> list[str]:
-    """The ids ``ref`` may stand for, read from its URL or URI (no network)."""
-    from collectors.bluesky_refs import parse_ref as bluesky_ref
-    from collectors.reddit import parse_ref as reddit_ref
-    from collectors.x import parse_ref as x_ref
+    """The ids ``ref`` may stand for, read from its URL or URI (no network): the first platform
+    that knows the reference says."""
+    from bot import platforms
 
-    if tweet := x_ref(ref) or (ref if ref.isdigit() else None):  # a bare number is a tweet id
-        return [f"x:{tweet}"]
-    if submission := reddit_ref(ref):
-        return [f"reddit:t3_{submission}"]
-    if "bsky.app/" in ref or ref.startswith("at://"):
-        try:
-            return ["bsky:" + bluesky_ref(ref, resolve_handle=lambda handle: _bluesky_did(db, handle))]
-        except ValueError:
-            return []
+    for platform in platforms.registry():
+        ids = platform.post_ids(ref, functools.partial(_author_id, db, platform.id))
+        if ids:
+            return ids
     return []
 
 
@@ -61,15 +56,15 @@ def _thread_of(db: Database, key: str) -> str | None:
     return row[0] if row and row[0] else None
 
 
-def _bluesky_did(db: Database, handle: str) -> str:
-    """A harvested author's DID: handles are resolved from what we hold, never online."""
-    # The AppView serves handles in lower case, as parse_ref passes them: the index is used.
+def _author_id(db: Database, platform: str, handle: str) -> str:
+    """A harvested author's id: handles are resolved from what we hold, never online."""
+    # Handles are stored in lower case, as the platforms' parse_ref pass them: the index is used.
     row = db.execute(
-        "SELECT id FROM authors WHERE platform = 'bluesky' AND handle = ?", [handle.lower()]
+        "SELECT id FROM authors WHERE platform = ? AND handle = ?", [platform, handle.lower()]
     ).fetchone()
     if not row:
-        raise ValueError(f"no harvested Bluesky author {handle!r}")
-    return row[0].removeprefix("bsky:")
+        raise ValueError(f"no harvested {platform} author {handle!r}")
+    return str(row[0])
 
 
 def mark_used(
@@ -110,7 +105,8 @@ def auto_mark(db: Database, *, clock: Clock = utcnow) -> int:
     """Mark the harvested threads stored issues link to or embed; return how many marks are new."""
     before = _count(db)
     for row in db.query("SELECT key, number, data FROM issues ORDER BY key"):
-        threads = {resolve_thread(db, ref) for ref in _issue_refs(json.loads(row["data"]))} - {None}
+        found = (resolve_thread(db, ref) for ref in _issue_refs(json.loads(row["data"])))
+        threads = {thread for thread in found if thread is not None}
         if threads:
             issue = str(row["number"]) if row["number"] is not None else row["key"]
             _insert(db, sorted(threads), issue=issue, how="auto", clock=clock)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from bot.compose.measure import make_post, normalise, raw_text, rules_for
 from bot.compose.model import Thread
-from bot.db import immediate
 from bot.drafts import DraftError, DraftPost
+
+if TYPE_CHECKING:  # a preview of a file opens no database: sqlite-utils stays unimported (75 ms)
+    from sqlite_utils import Database
 from bot.errors import BotError, ComposeError
 from bot.newsletter.model import Issue
 from bot.settings import Settings
@@ -169,6 +169,8 @@ def save(
 
     threads = build_threads(issue, posts, settings)
     now = iso(clock())
+    from bot.db import immediate  # here, not at import: a preview of a file loads no sqlite-utils
+
     with immediate(db):
         save_issue(db, issue, clock=clock)
         for platform, texts in started(db, issue.key).items():
@@ -203,6 +205,8 @@ def save(
 def discard(db: Database, issue_key: str) -> int:
     """Drop an issue's stored draft (posting goes back to the composed thread); that changes
     what would be posted, so an approval is withdrawn too."""
+    from bot.db import immediate  # here, not at import: a preview of a file loads no sqlite-utils
+
     with immediate(db):
         if started(db, issue_key):
             raise DraftError("its thread has started posting: the draft it was posted from stays")

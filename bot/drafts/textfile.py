@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from bot.compose.length import BLUESKY_BYTE_LIMIT, RULES
+from bot.compose.length import RULES
 from bot.drafts import DraftError, DraftPost
 from bot.newsletter.model import Issue
 
@@ -40,8 +40,9 @@ def limit_text(platform: str) -> str:
     rules = RULES.get(platform)
     if rules is None:
         return "limit unknown"
-    if platform == "bluesky":
-        return f"limit {rules.limit} graphemes, {BLUESKY_BYTE_LIMIT} bytes"
+    byte_limit = getattr(rules, "byte_limit", None)  # Bluesky counts UTF-8 bytes too
+    if byte_limit:
+        return f"limit {rules.limit} {rules.unit}, {byte_limit} bytes"
     return f"limit {rules.limit} {rules.unit}"
 
 

@@ -9,31 +9,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from sqlite_utils import Database
 
+from bot import platforms
 from bot.compose.model import Thread
 from bot.errors import BotError
 from bot.newsletter.model import Issue
+from bot.platforms.protocols import Publisher
 from bot.publish.lease import Lease
 from bot.publish.outbox import OutboxPost, record_thread, reset_failed, thread_posts
 from bot.settings import Settings
 from bot.timeutil import Clock, utcnow
 
 log = logging.getLogger(__name__)
-
-
-class Publisher(Protocol):
-    platform: str
-
-    @property
-    def account(self) -> str: ...
-
-    @property
-    def requests(self) -> int: ...
-
-    def publish(self, posts: list[OutboxPost], *, renew: Any = None) -> list[OutboxPost]: ...
 
 
 @dataclass(frozen=True)
@@ -43,6 +32,8 @@ class PostResult:
     sent_now: int
     requests: int
     error: str | None = None
+    #: when the platform takes posts again, if a rate limit stopped the thread
+    retry_at: str | None = None
 
     @property
     def done(self) -> bool:
@@ -59,36 +50,9 @@ class PostingFailed(BotError):
 
 def build_publisher(platform: str, settings: Settings, db: Database, *, clock: Clock = utcnow) -> Publisher:
     """The publisher for a platform, with its credentials from the environment."""
-    if platform == "x":
-        from bot.publish.x import XPublisher
-
-        purpose = "posting to X"
-        return XPublisher(
-            db=db,
-            consumer_key=settings.secret("X_API_KEY", purpose=purpose),
-            consumer_secret=settings.secret("X_API_SECRET", purpose=purpose),
-            access_token=settings.secret("X_ACCESS_TOKEN", purpose=purpose),
-            access_token_secret=settings.secret("X_ACCESS_TOKEN_SECRET", purpose=purpose),
-            base_url=settings.x_api_base_url,
-            timeout=settings.http_timeout,
-            clock=clock,
-        )
-    if platform == "bluesky":
-        from bot.errors import MissingCredential
-        from bot.publish.bluesky import BlueskyPublisher
-
-        handle = settings.optional("BLUESKY_HANDLE")
-        if not handle:
-            raise MissingCredential("BLUESKY_HANDLE", "posting to Bluesky")
-        return BlueskyPublisher(
-            db=db,
-            pds_url=settings.bluesky_pds_url,
-            handle=handle,
-            password=settings.secret("BLUESKY_APP_PASSWORD", purpose="posting to Bluesky"),
-            timeout=settings.http_timeout,
-            clock=clock,
-        )
-    raise BotError(f"unknown platform {platform!r} (use x or bluesky)")
+    factory = platforms.get(platform, posting=True).publisher
+    assert factory is not None
+    return factory(settings, db, clock)
 
 
 def post_threads(
@@ -117,8 +81,25 @@ def post_threads(
             log.warning("%s: %s", platform, error)
             posts = _current(db, thread, publisher)
             results.append(PostResult(platform, posts, _sent(posts) - sent_before, publisher.requests,
-                                      error=" ".join(error.split())))
+                                      error=" ".join(error.split()),
+                                      retry_at=getattr(exc, "retry_at", None)))
     return results
+
+
+def report(results: list[PostResult]) -> list[str]:
+    """One line per platform: posted or incomplete, how many, requests, the thread's link."""
+    return [
+        f"{r.platform}: {'posted' if r.done else 'incomplete'} {_sent(r.posts)}/{len(r.posts)}"
+        f" ({r.sent_now} new, {r.requests} requests) {r.url or ''}".rstrip()
+        for r in results
+    ]
+
+
+def raise_unfinished(results: list[PostResult]) -> None:
+    """Raise :class:`PostingFailed` naming every platform whose thread is not fully posted."""
+    failed = [r for r in results if r.error or not r.done]
+    if failed:
+        raise PostingFailed("; ".join(f"{r.platform}: {r.error or 'not finished'}" for r in failed))
 
 
 def _sent(posts: list[OutboxPost]) -> int:

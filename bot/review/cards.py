@@ -19,14 +19,14 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-from bot.compose.length import BLUESKY_BYTE_LIMIT
+from bot import platforms
+from bot.compose.length import RULES
 from bot.compose.measure import raw_text
 from bot.compose.model import Card, Post, Thread
 from bot.newsletter.model import Issue
 from bot.weburl import is_web_url
 
-PLATFORM_NAMES = {"x": "X", "bluesky": "Bluesky"}
-X_DISPLAY_MAX = 25  # X shows a link as its URL without the scheme, cut with "…" past this
+LINK_DISPLAY_MAX = 25  # X shows a link as its URL without the scheme, cut with "…" past this
 
 
 @dataclass(frozen=True)
@@ -66,15 +66,20 @@ class CardPost:
     card: LinkCard | None
 
     @property
+    def byte_limit(self) -> int | None:
+        """The platform's second limit in UTF-8 bytes, if it has one (Bluesky)."""
+        return getattr(RULES[self.platform], "byte_limit", None)
+
+    @property
     def fits(self) -> bool:
-        if self.platform == "bluesky" and self.bytes > BLUESKY_BYTE_LIMIT:
+        if self.byte_limit and self.bytes > self.byte_limit:
             return False
         return self.length <= self.limit
 
     @property
     def measure(self) -> str:
         text = f"{self.length}/{self.limit}"
-        return text + (f" · {self.bytes}/{BLUESKY_BYTE_LIMIT} bytes" if self.platform == "bluesky" else "")
+        return text + (f" · {self.bytes}/{self.byte_limit} bytes" if self.byte_limit else "")
 
     @property
     def about(self) -> str:
@@ -98,15 +103,17 @@ def accounts(settings: Any, issue: Issue | None = None) -> dict[str, Account]:
     configured handles (else one made from that name)."""
     name = settings.newsletter_name or (issue.newsletter if issue else "") or "Newsletter"
     default = "".join(ch for ch in name.lower() if ch.isalnum() or ch == "_") or "newsletter"
-    handles = {"x": settings.optional("X_HANDLE") or default,
-               "bluesky": settings.optional("BLUESKY_HANDLE") or f"{default}.bsky.social"}
+    handles = {
+        p.id: (settings.optional(p.handle_variable) if p.handle_variable else None) or default + p.handle_suffix
+        for p in platforms.registry() if p.posts
+    }
     return {p: Account(name, "@" + h.lstrip("@")) for p, h in handles.items()}
 
 
-def x_display(url: str) -> str:
-    """A URL as X displays it in a post."""
+def link_display(url: str) -> str:
+    """A URL as a post shows a link written out in full: no scheme, cut with "…" (X's way)."""
     shown = url.split("://", 1)[-1].removeprefix("www.")
-    return shown if len(shown) <= X_DISPLAY_MAX else shown[:X_DISPLAY_MAX] + "…"
+    return shown if len(shown) <= LINK_DISPLAY_MAX else shown[:LINK_DISPLAY_MAX] + "…"
 
 
 def card_threads(
@@ -118,7 +125,7 @@ def card_threads(
         account = accounts.get(platform) or Account("ML4Sci", "@ml4sci")
         total = len(thread.posts)
         posts = [_card_post(platform, n, total, post, issue_card) for n, post in enumerate(thread.posts)]
-        out.append(CardThread(platform, PLATFORM_NAMES.get(platform, platform), account, posts))
+        out.append(CardThread(platform, platforms.name(platform), account, posts))
     return out
 
 
@@ -143,8 +150,9 @@ def _card_post(platform: str, position: int, total: int, post: Post, issue_card:
 
 
 def link_spans(platform: str, post: Post) -> list[tuple[int, int, str, str]]:
-    """(start, end, href, shown) character spans of the links in the post's text."""
-    if platform == "bluesky":
+    """(start, end, href, shown) character spans of the links in the post's text: a faceted
+    post's (Bluesky) as its facets say, else each link written out (X, Mastodon)."""
+    if post.facets:
         data = post.text.encode("utf-8")
         spans = []
         for facet in sorted(post.facets, key=lambda f: f.byte_start):
@@ -157,7 +165,7 @@ def link_spans(platform: str, post: Post) -> list[tuple[int, int, str, str]]:
         start = post.text.find(link, cursor)
         if start >= 0:
             href = link if "://" in link else f"https://{link}"
-            spans.append((start, start + len(link), href, x_display(link)))
+            spans.append((start, start + len(link), href, link_display(link)))
             cursor = start + len(link)
     return spans
 

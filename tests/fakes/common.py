@@ -261,6 +261,27 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class CreateFaults:
+    """Scripted faults on the n-th create request of a posting fake; held answers wait for
+    :meth:`release`. A subclass names its faults in ``CREATE_FAULTS``."""
+
+    CREATE_FAULTS: tuple[str, ...] = ()
+
+    def _init_faults(self) -> None:
+        self.release_event = threading.Event()
+        self._faults: dict[int, str] = {}
+
+    def fault_on_create(self, number: int, kind: str) -> None:
+        """Make the ``number``-th create request (1-based, counted from the start) misbehave."""
+        if kind not in self.CREATE_FAULTS:
+            raise ValueError(f"unknown fault {kind!r} (use {', '.join(self.CREATE_FAULTS)})")
+        self._faults[number] = kind
+
+    def release(self) -> None:
+        """Let held answers go (to a client that is gone or gave up)."""
+        self.release_event.set()
+
+
 class FakeClock:
     """A clock the policy reads and a sleeper that only moves it: tests never sleep."""
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from tests.fakes.common import Reply, Request
+from tests.fakes.common import CreateFaults, Reply, Request
 from tests.fakes.x_server import WINDOW, XServer, load_cassette
 
 TWEPOCH_MS = 1288834974657  # X's snowflake epoch
@@ -108,8 +108,10 @@ class Tweet:
         return out
 
 
-class XPostingServer(XServer):
+class XPostingServer(CreateFaults, XServer):
     """A fake X that one account posts to; inspect ``tweets`` and ``endpoint_counts()``."""
+
+    CREATE_FAULTS = CREATE_FAULTS
 
     def __init__(
         self,
@@ -132,8 +134,7 @@ class XPostingServer(XServer):
         self.refused: list[tuple[str, int]] = []  # (submitted text, status) of refused creates
         self.creates = 0  # create requests received
         self._created: list[float] = []  # when each tweet was created (deleted ones too)
-        self.release_event = threading.Event()
-        self._faults: dict[int, str] = {}
+        self._init_faults()
         self._hidden: dict[str, int] = {}
         self._sequence = 0
         self._window: tuple[int, int] = (0, 0)  # (window end, creates in it)
@@ -145,16 +146,6 @@ class XPostingServer(XServer):
         self.route("GET", TIMELINE, handler=self._timeline)
 
     # -- scripting -----------------------------------------------------------------------
-    def fault_on_create(self, number: int, kind: str) -> None:
-        """Make the ``number``-th create request (1-based, counted from the start) misbehave."""
-        if kind not in CREATE_FAULTS:
-            raise ValueError(f"unknown fault {kind!r} (use {', '.join(CREATE_FAULTS)})")
-        self._faults[number] = kind
-
-    def release(self) -> None:
-        """Let held answers go (to a client that is gone or gave up)."""
-        self.release_event.set()
-
     def stop(self) -> None:
         self.release()
         super().stop()
@@ -355,7 +346,7 @@ class XPostingServer(XServer):
 
 def shorten(text: str, *, salt: str) -> tuple[str, list[dict[str, Any]]]:
     """``text`` as X stores it: each URL twitter-text finds becomes a t.co link."""
-    from bot.compose.twitter_text_loader import load_twitter_text
+    from bot.platforms.x.twitter_text_loader import load_twitter_text
 
     load_twitter_text()
     from twitter_text import extract_urls_with_indices

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from bot.db import immediate
 from bot.errors import BotError
-from bot.publish.bluesky_records import POST, external_card, plan_records, post_url
+from bot.platforms.bluesky.records import POST, external_card, plan_records, post_url
 from bot.publish.outbox import OutboxPost, thread_posts, transition
 from bot.sessions import forget_session, load_session, save_session
 from bot.timeutil import Clock, iso, utcnow
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 MAX_THUMB_BYTES = 1_000_000
 
 
-class BlueskyError(BotError):
+class BlueskyPostingError(BotError):
     """Bluesky refused or could not take the thread."""
 
 
@@ -114,12 +114,12 @@ class BlueskyPublisher:
         try:
             return self._publish(posts)
         except AtProtocolError as exc:  # login refused, PDS unreachable, ...: one line, state kept
-            raise BlueskyError(f"Bluesky ({self.handle} on {self.pds_url}): {_describe(exc)}") from None
+            raise BlueskyPostingError(f"Bluesky ({self.handle} on {self.pds_url}): {_describe(exc)}") from None
 
     def _publish(self, posts: Sequence[OutboxPost]) -> list[OutboxPost]:
         key = (posts[0].issue_key, posts[0].platform, posts[0].account)
         if any(p.state == "failed" for p in posts):
-            raise BlueskyError(
+            raise BlueskyPostingError(
                 f"the Bluesky thread for issue {key[0]} failed earlier "
                 f"({next(p.last_error for p in posts if p.state == 'failed')}); "
                 "fix it, then bot post --retry-failed"
@@ -214,8 +214,8 @@ class BlueskyPublisher:
                 transition(self.db, post.id, to="failed" if definitive else "unknown",
                            expect=["sending", "unknown"], clock=self.clock, last_error=detail)
         if definitive:
-            raise BlueskyError(f"Bluesky refused the thread: {detail}")
-        raise BlueskyError(
+            raise BlueskyPostingError(f"Bluesky refused the thread: {detail}")
+        raise BlueskyPostingError(
             f"Bluesky write did not complete ({detail}); nothing was lost: "
             "rerun bot post to finish the thread (the same records are written, never twice)"
         )
