@@ -22,7 +22,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.compose.length import grapheme_length, utf8_length, x_length
+from bot.compose.length import grapheme_length, utf8_length
+from bot.platforms.x.rules import x_length
 from bot.compose.plan import plan_threads
 from bot.errors import BotError
 from bot.newsletter.reader import read_issue
@@ -75,6 +76,8 @@ def check_post(platform: str, post) -> None:
     assert post.text.strip(), post
     if platform == "x":
         assert x_length(post.text) <= LIMITS["x"], (x_length(post.text), post.text)
+    elif platform != "bluesky":  # Mastodon and any later platform: its own measure and limit
+        assert 0 < post.length <= post.limit, (platform, post)
     else:
         assert grapheme_length(post.text) <= LIMITS["bluesky"], post.text
         assert utf8_length(post.text) <= 3000, post.text
