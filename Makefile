@@ -1,12 +1,13 @@
 # The two quickstart commands (see README):
 #   make preview   # the main job, offline: the sample issue's threads for X and Bluesky
 #   make test      # mypy, then every test, with the local Bluesky network started for the integration tests
+#   make fuzz      # the property-based fuzz tests, long: 3,000 examples each (FUZZ_EXAMPLES=N)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: preview test bench bench-reading bench-extractors clean-network
+.PHONY: preview test fuzz bench bench-reading bench-extractors clean-network
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,9 @@ preview: $(STAMP)
 
 test: $(STAMP)
 	tests/run.sh
+
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m "not network" tests/test_fuzz_readers.py tests/test_fuzz_load.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

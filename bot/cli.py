@@ -7,6 +7,7 @@ library code. Nothing heavy (tweepy, praw, atproto, feedparser) is imported here
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -38,14 +39,52 @@ class App:
 
         return open_db(self.settings.db_path)
 
-    def scrub(self, text: str) -> str:
+    def db_path_shown(self) -> str:
         try:
-            secrets = self.settings.secret_values()
-        except BotError:
+            return str(self.settings.db_path)
+        except Exception:
+            return self.db_option or "the database"
+
+    @cached_property
+    def scrubber(self):  # -> bot.log.Scrub
+        """The same scrubber the logs use; built even when the settings cannot be loaded."""
+        from bot.log import Scrub
+
+        try:
+            return Scrub(self.settings.secret_values())
+        except Exception:  # the settings are what failed: scrub what the environment holds
+            return Scrub(_fallback_secrets())
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret masked. It runs on the error path, so it never raises."""
+        try:
+            return self.scrubber.scrub(text)
+        except Exception:
             return text
-        for secret in sorted(secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+
+
+def _fallback_secrets() -> list[str]:
+    """Secrets from the real environment and a leniently decoded ``.env``, for an error path
+    whose settings failed to load (a ``.env`` with a stray byte, a wrong type in bot.toml).
+    """
+    import io
+    import os
+    from pathlib import Path
+
+    from bot.settings import secret_values
+
+    env: dict[str, str] = {}
+    try:
+        dotenv = Path(".env")
+        if dotenv.is_file():
+            from dotenv import dotenv_values
+
+            text = dotenv.read_bytes().decode("utf-8", "replace")
+            env.update({k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v})
+    except Exception:
+        pass
+    env.update(os.environ)
+    return secret_values(env)
 
 
 class BotGroup(click.Group):
@@ -58,6 +97,12 @@ class BotGroup(click.Group):
             raise
         except BotError as exc:
             raise click.ClickException(_one_line(ctx, str(exc))) from None
+        except sqlite3.Error as exc:  # read-only, locked past the busy timeout, disk full
+            from bot.db import database_error
+
+            app = ctx.obj if isinstance(ctx.obj, App) else None
+            path = app.db_path_shown() if app else "?"
+            raise click.ClickException(_one_line(ctx, str(database_error(exc, path)))) from None
         except KeyboardInterrupt:
             raise click.Abort() from None
         except Exception as exc:  # a bug, or a library error we did not anticipate
@@ -105,11 +150,15 @@ def cli(ctx: click.Context, config: str | None, db_option: str | None, debug: bo
 
     from bot.log import setup_logging
 
+    # Settings that fail to load are reported by the command that needs them (or, for one
+    # that needs none, not at all); the logs still mask what the environment holds.
+    setup_logging(level=logging.DEBUG if debug else logging.INFO, secrets=app.scrubber.secrets)
     try:
-        secrets = app.settings.secret_values()
-    except BotError:
-        secrets = []  # the command that needs the settings reports the problem
-    setup_logging(level=logging.DEBUG if debug else logging.INFO, secrets=secrets)
+        warnings = app.settings.warnings
+    except Exception:
+        warnings = ()
+    for warning in warnings:
+        click.echo(app.scrub(f"Warning: {warning}"), err=True)
 
 
 def _register() -> None:

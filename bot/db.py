@@ -28,12 +28,47 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
         if str(path) != ":memory:":
             _ensure_wal(db)
         db.execute("PRAGMA foreign_keys = ON")
+        check_schema(db, path)
         if migrate:
             apply_migrations(db)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise BotError(f"cannot use database {path}: {exc}") from None
+        raise database_error(exc, path) from None
+    except BotError:
+        conn.close()
+        raise
     return db
+
+
+def check_schema(db: Database, path: str | Path) -> None:
+    """Refuse a database a newer version of the bot has migrated: its schema holds tables and
+    meanings this version does not know, so status would misreport it and post could misuse it.
+    """
+    from bot import __version__
+    from bot.migrations import migrations
+
+    known = {m.name for m in migrations.pending(Database(memory=True))}  # every one we have
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    if unknown:
+        raise BotError(
+            f"database {path} was written by a newer ml4sci-bot (migration {unknown[-1]} is "
+            f"unknown to {__version__}): upgrade the bot, or use another --db"
+        )
+
+
+def database_error(exc: sqlite3.Error, path: str | Path) -> BotError:
+    """One line for what SQLite said, with what to do about it."""
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return BotError(f"database {path} is read-only ({text}): use a writable file or directory")
+    if "locked" in text or "busy" in text:
+        return BotError(
+            f"database {path} is locked by another process (waited {BUSY_TIMEOUT_MS // 1000} s): "
+            "try again when it finishes"
+        )
+    if "disk is full" in text or "disk I/O" in text:
+        return BotError(f"database {path}: {text}")
+    return BotError(f"cannot use database {path}: {text}")
 
 
 def _ensure_wal(db: Database) -> None:

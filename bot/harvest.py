@@ -168,18 +168,34 @@ def load_file(settings: Settings, db: Database, *, platform: str, path: str | Pa
     """Run a saved API response body through the platform's transform and save."""
     from collectors.store import finish_run, save_page, start_run
 
+    from collectors.shapes import body_platform
+
     path = Path(path)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text (byte {exc.start}): not a saved API body") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path} is nested too deeply to be an API body") from None
+    shape = body_platform(raw)
+    if shape and shape[0] != platform:
+        raise InputError(f"{path} is {shape[1]}, not {platform}: load it with --platform {shape[0]}")
     to_rows = transformer(platform, settings)
     result = SourceResult(f"load:{path.name}", platform)
     run_id = start_run(db, source=result.source, platform=platform)
     try:
-        rows = to_rows(raw)
+        try:
+            rows = to_rows(raw)
+        except RecursionError:
+            raise InputError(f"{path}: the body is nested too deeply to read") from None
+        except (KeyError, TypeError, ValueError) as exc:  # the transform's "not this body"
+            raise InputError(f"{path} is not a {platform} body: {exc}") from None
+        if not rows.posts and not rows.skipped and not _empty_answer(raw):
+            raise InputError(f"{path}: no {platform} posts in it (not a {platform} search, timeline or thread body)")
         if not rows.posts and rows.skipped:
             raise InputError(f"{path}: no {platform} posts in it ({rows.skipped[0]})")
         saved = save_page(db, rows, source=None, state=None, platform=platform)
@@ -192,13 +208,28 @@ def load_file(settings: Settings, db: Database, *, platform: str, path: str | Pa
     return result
 
 
+def _empty_answer(raw: Any) -> bool:
+    """A body that is a real answer with nothing in it (a search with no results)."""
+    if isinstance(raw, dict):
+        meta = raw.get("meta")
+        if isinstance(meta, dict) and meta.get("result_count") == 0:
+            return True
+        data = raw.get("data")
+        return any(raw.get(key) == [] for key in ("data", "posts", "feed", "children")) or (
+            raw.get("kind") == "Listing" and not (data.get("children") if isinstance(data, dict) else None)
+        )
+    return isinstance(raw, list) and all(_empty_answer(part) for part in raw)
+
+
 def thread_platform(ref: str) -> str:
     """Which platform a thread URL (or at:// URI) belongs to, or a one-line error."""
+    from bot.weburl import shown
+
     found = platforms.recognise(ref)
     if found is None:
         helps = [p.ref_help for p in platforms.registry() if p.ref_help]
         raise InputError(
-            f"cannot recognise {ref!r}: give {', '.join(helps[:-1])}, or {helps[-1]}"
+            f"cannot recognise {shown(repr(ref))}: give {', '.join(helps[:-1])}, or {helps[-1]}"
         )
     return found.id
 

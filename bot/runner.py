@@ -356,14 +356,17 @@ def harvest_due_at(db: Database, source_name: str, interval: dt.timedelta) -> dt
 
 def resolve_issue_key(db: Database, ref: str) -> str:
     """An issue by its number (``33``), its key or its URL."""
+    from bot.weburl import shown
+
     ref = ref.strip().lstrip("#")
-    if ref.isdigit():
-        rows = list(db.query("SELECT key FROM issues WHERE number = ? ORDER BY published_at DESC",
-                             [int(ref)]))
+    if ref.isascii() and ref.isdigit():
+        number = int(ref)  # beyond SQLite's INTEGER no issue has that number
+        rows = [] if number >= 2**63 else list(db.query(
+            "SELECT key FROM issues WHERE number = ? ORDER BY published_at DESC", [number]))
     else:
         rows = list(db.query("SELECT key FROM issues WHERE key = ? OR url = ?", [ref, ref]))
     if not rows:
-        raise BotError(f"unknown issue {ref!r}: bot has not seen it (bot status lists issues)")
+        raise BotError(f"unknown issue {shown(repr(ref))}: bot has not seen it (bot status lists issues)")
     return rows[0]["key"]
 
 

@@ -37,7 +37,11 @@ class JobSpec:
 
 
 def lock_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".run.lock")
+    """The lock file beside the database's real file: a symlink to it, ``./r.db`` or a path
+    through a linked directory is the same database, so it is the same lock.
+    """
+    real = Path(os.path.realpath(db_path))
+    return real.with_name(real.name + ".run.lock")
 
 
 def acquire_run_lock(db_path: Path) -> IO[str]:

@@ -48,13 +48,13 @@ def parse_since(value: str | None) -> str | None:
     """An ISO-8601 UTC lower bound from a date, a date-time or a duration like 7d."""
     if not value:
         return None
-    from bot.timeutil import iso, parse_iso, utcnow
+    from bot.timeutil import before, iso, parse_iso, utcnow
 
     text = value.strip()
     if text[-1:].lower() in ("s", "m", "h", "d", "w") and text[:-1].replace(".", "", 1).isdigit():
         from bot.timeutil import parse_duration
 
-        return iso(utcnow() - parse_duration(text, name="--since"))
+        return iso(before(utcnow(), parse_duration(text, name="--since")))
     try:
         return iso(parse_iso(text))
     except ValueError:

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot import config_types as types
 from bot import platforms as registry
 from bot.errors import ConfigError, MissingCredential
 from bot.timeutil import parse_duration
+from bot.weburl import shown
 
 PLATFORMS = registry.ids(harvesting=True)
 POST_PLATFORMS = registry.ids(posting=True)
@@ -31,33 +33,48 @@ SECRET_VARS = (
     "BOT_SERVE_TOKEN",
 )
 
-# name -> (environment variable or None, path in bot.toml, default)
-_FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any]] = {
-    "db": ("BOT_DB", ("bot", "db"), "ml4sci.db"),
-    "http_timeout": ("BOT_HTTP_TIMEOUT", ("bot", "http_timeout"), 20.0),
+# name -> (environment variable or None, path in bot.toml, default, type check)
+_FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any, types.Check]] = {
+    "db": ("BOT_DB", ("bot", "db"), "ml4sci.db", types.path),
+    "http_timeout": ("BOT_HTTP_TIMEOUT", ("bot", "http_timeout"), 20.0, types.positive_number),
     # No defaults: a newsletter is named by its settings, else by its own feed or page.
-    "newsletter_name": (None, ("newsletter", "name"), None),
-    "newsletter_url": ("BOT_NEWSLETTER_URL", ("newsletter", "url"), None),
-    "feed_url": ("BOT_FEED_URL", ("newsletter", "feed_url"), None),
-    "subscribe_url": (None, ("newsletter", "subscribe_url"), None),
-    "highlights": (None, ("compose", "highlights"), 5),
-    "numbering": (None, ("compose", "numbering"), True),
-    "langs": (None, ("compose", "langs"), ["en"]),
-    "platforms": ("BOT_PLATFORMS", ("post", "platforms"), list(registry.DEFAULT_PLATFORMS)),
-    "review_delay": (None, ("post", "review_delay"), "30m"),
-    "poll_interval": (None, ("run", "poll_interval"), "10m"),
-    "post_check_interval": (None, ("run", "post_check_interval"), "1m"),
-    "require_approval": (None, ("run", "require_approval"), False),
-    "serve_host": (None, ("serve", "host"), "127.0.0.1"),
-    "serve_port": (None, ("serve", "port"), 8731),
-    "serve_public_url": (None, ("serve", "public_url"), None),
-    # each platform's endpoints, from the registry
+    "newsletter_name": (None, ("newsletter", "name"), None, types.optional(types.text)),
+    "newsletter_url": ("BOT_NEWSLETTER_URL", ("newsletter", "url"), None, types.optional(types.web_url)),
+    "feed_url": ("BOT_FEED_URL", ("newsletter", "feed_url"), None, types.optional(types.feed_source)),
+    "subscribe_url": (None, ("newsletter", "subscribe_url"), None, types.optional(types.web_url)),
+    "highlights": (None, ("compose", "highlights"), 5, types.count),
+    "numbering": (None, ("compose", "numbering"), True, types.boolean),
+    "langs": (None, ("compose", "langs"), ["en"], types.strings),
+    "platforms": (
+        "BOT_PLATFORMS", ("post", "platforms"), list(registry.DEFAULT_PLATFORMS), types.strings
+    ),
+    "review_delay": (None, ("post", "review_delay"), "30m", types.duration(positive=False)),
+    "poll_interval": (None, ("run", "poll_interval"), "10m", types.duration(positive=True)),
+    "post_check_interval": (
+        None, ("run", "post_check_interval"), "1m", types.duration(positive=True)
+    ),
+    "require_approval": (None, ("run", "require_approval"), False, types.boolean),
+    "serve_host": (None, ("serve", "host"), "127.0.0.1", types.text),
+    "serve_port": (None, ("serve", "port"), 8731, types.port),
+    "serve_public_url": (None, ("serve", "public_url"), None, types.optional(types.web_url)),
+    # each platform's endpoints, from the registry: http(s) URLs only
     **{
-        name: (variable, ("endpoints", key), default)
+        name: (variable, ("endpoints", key), default,
+               types.web_url if default is not None else types.optional(types.web_url))
         for p in registry.registry()
         for name, (variable, key, default) in p.endpoints.items()
     },
 }
+
+#: Tables read elsewhere (their own module checks them), with their keys, for the typo hint.
+_OTHER_KEYS = {
+    ("harvest", "max_wait"): types.duration(positive=False),
+    ("harvest", "max_total_wait"): types.duration(positive=False),
+}
+# bot.digest.options checks its keys itself; each platform's [<id>] table, platform_options
+_OWN_TABLES = ("digest", *registry.ids())
+
+_SOURCE_KINDS = {p.id: p.source_kinds for p in registry.registry() if p.source_kinds}
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,8 @@ class Settings:
     sources: tuple[Source, ...] = ()
     config_path: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: what the CLI prints as ``Warning: ...`` lines: unknown keys, with the nearest known one
+    warnings: tuple[str, ...] = ()
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -117,13 +136,8 @@ class Settings:
         return value or None
 
     def secret_values(self) -> list[str]:
-        """Every secret value that is set, for scrubbing output and logs."""
-        values = [self.env[v] for v in SECRET_VARS if self.env.get(v, "").strip()]
-        if self.env.get("BOT_NOTIFY_URLS", "").strip():
-            from bot.notices.urls import secret_parts
-
-            values.extend(secret_parts(self.env["BOT_NOTIFY_URLS"]))
-        return values
+        """Every secret that is set, in every form output could show it, for scrubbing."""
+        return secret_values(self.env)
 
     def platform_options(self, platform: str) -> dict[str, Any]:
         """A platform's ``[<id>]`` table in bot.toml over the defaults its registry record gives."""
@@ -143,6 +157,32 @@ class Settings:
         raise ConfigError(f"unknown source {name!r} (known: {known})")
 
 
+def secret_values(env: Mapping[str, str]) -> list[str]:
+    """The secrets in ``env`` in each form that can reach output (see :func:`bot.log.secret_forms`),
+    and Reddit's HTTP basic-auth header value, which carries the client secret base64-encoded.
+    """
+    import base64
+
+    from bot.log import secret_forms
+
+    forms: set[str] = set()
+    for variable in SECRET_VARS:
+        value = env.get(variable, "")
+        if isinstance(value, str) and value.strip():
+            forms |= secret_forms(value)
+    notify = env.get("BOT_NOTIFY_URLS", "")
+    if isinstance(notify, str) and notify.strip():  # each Apprise URL's tokens and passwords
+        from bot.notices.urls import secret_parts
+
+        for part in secret_parts(notify):
+            forms |= secret_forms(part)
+    client_id, client_secret = env.get("REDDIT_CLIENT_ID", ""), env.get("REDDIT_CLIENT_SECRET", "")
+    if isinstance(client_secret, str) and client_secret.strip():
+        pair = f"{str(client_id).strip()}:{client_secret.strip()}".encode("utf-8", "replace")
+        forms.add(base64.b64encode(pair).decode("ascii"))
+    return sorted(forms, key=len, reverse=True)
+
+
 def load(
     config: str | Path | None = None,
     *,
@@ -154,25 +194,65 @@ def load(
     env = _environment(environ, dotenv)
     path = _config_path(config, env)
     data = _read_toml(path) if path else {}
+    label = path.name if path else "bot.toml"
     values: dict[str, Any] = {}
-    for name, (variable, toml_path, default) in _FIELDS.items():
+    for name, (variable, toml_path, default, check) in _FIELDS.items():
+        # Each value given is checked, not only the one in effect: a wrong type in bot.toml
+        # is wrong even while an environment variable or an option overrides it.
         value = default
-        found = _dig(data, toml_path)
+        found = _dig(data, toml_path, label=label)
         if found is not None:
-            value = found
+            value = _checked(check, found, f"{label}: {'.'.join(toml_path)}", False)
         if variable and env.get(variable, "").strip():
-            value = env[variable].strip()
+            value = _checked(check, env[variable].strip(), variable, True)
         if overrides and overrides.get(name) is not None:
-            value = overrides[name]
+            value = _checked(check, overrides[name], f"--{name}", True)
         values[name] = value
+    for toml_path, check in _OTHER_KEYS.items():
+        found = _dig(data, toml_path, label=label)
+        if found is not None:
+            _checked(check, found, f"{label}: {'.'.join(toml_path)}", False)
     _normalise(values)
+    sources = _read_sources(data.get("sources", []), label=label)
     return Settings(
         values=values,
         env=env,
-        sources=_sources(data.get("sources", [])),
+        sources=tuple(source for source, _ in sources),
         config_path=path,
         raw=data,
+        warnings=(*_unknown_keys(data, label=label), *(w for _, found in sources for w in found)),
     )
+
+
+def _checked(check: types.Check, value: Any, where: str, from_env: bool) -> Any:
+    try:
+        return check(value, from_env)
+    except types.Wrong as wrong:
+        raise ConfigError(f"{where} must be {wrong.expected}, not {_show(value)}") from None
+
+
+def _show(value: Any) -> str:
+    return shown(repr(value))
+
+
+def _unknown_keys(data: Mapping[str, Any], *, label: str) -> list[str]:
+    """A warning per key of bot.toml that nothing reads, naming the nearest known key."""
+    known = {".".join(p) for _, p, _, _ in _FIELDS.values()} | {".".join(p) for p in _OTHER_KEYS}
+    tables = {k.partition(".")[0] for k in known} | {"sources", *_OWN_TABLES}
+    found: list[str] = []
+    for key, value in data.items():
+        if key in ("sources", *_OWN_TABLES):
+            continue
+        if key in tables and isinstance(value, Mapping):
+            found += [f"{key}.{inner}" for inner in value if f"{key}.{inner}" not in known]
+        elif key not in tables:
+            found.append(key)
+    warnings = []
+    for key in found:
+        near = types.nearest(key, sorted(known | tables) if "." not in key else sorted(known))
+        hint = f" (did you mean {near}?)" if near else ""
+        warnings.append(f"{label}: unknown key {key} is ignored{hint}")
+    return warnings
 
 
 def _environment(environ: Mapping[str, str] | None, dotenv: str | Path | None) -> dict[str, str]:
@@ -180,7 +260,18 @@ def _environment(environ: Mapping[str, str] | None, dotenv: str | Path | None) -
     if dotenv and Path(dotenv).is_file():
         from dotenv import dotenv_values
 
-        env.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        try:
+            text = Path(dotenv).read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = Path(dotenv).read_bytes()[: exc.start].count(b"\n") + 1
+            raise ConfigError(
+                f"{dotenv} is not UTF-8 text: byte 0x{exc.object[exc.start]:02x} on line {line}"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read {dotenv}: {exc.strerror or exc}") from None
+        import io
+
+        env.update({k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None})
     env.update(os.environ if environ is None else environ)
     return env
 
@@ -210,74 +301,79 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
 
 
-def _dig(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+def _dig(data: Mapping[str, Any], path: tuple[str, ...], *, label: str) -> Any:
     node: Any = data
-    for key in path:
-        if not isinstance(node, Mapping) or key not in node:
+    for depth, key in enumerate(path):
+        if not isinstance(node, Mapping):
+            table = ".".join(path[:depth])
+            raise ConfigError(f"{label}: [{table}] must be a table, not {_show(node)}")
+        if key not in node:
             return None
         node = node[key]
     return node
 
 
 def _normalise(values: dict[str, Any]) -> None:
-    if isinstance(values["platforms"], str):
-        values["platforms"] = [p.strip() for p in values["platforms"].split(",") if p.strip()]
     for platform in values["platforms"]:
         if platform not in POST_PLATFORMS:
             raise ConfigError(
                 f"unknown platform {platform!r} in post.platforms (use {', '.join(POST_PLATFORMS)})"
             )
-    try:
-        values["http_timeout"] = float(values["http_timeout"])
-        values["highlights"] = int(values["highlights"])
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid number in settings: {exc}") from None
-    for flag in ("numbering", "require_approval"):
-        if isinstance(values[flag], str):
-            values[flag] = values[flag].lower() in ("1", "true", "yes", "on")
-    try:
-        values["serve_port"] = int(values["serve_port"])
-    except (TypeError, ValueError):
-        raise ConfigError(f"serve.port must be a number, not {values['serve_port']!r}") from None
-    parse_duration(values["review_delay"], name="post.review_delay")
-    parse_duration(values["poll_interval"], name="run.poll_interval")
-    parse_duration(values["post_check_interval"], name="run.post_check_interval")
 
 
-def _sources(entries: Any) -> tuple[Source, ...]:
+#: the options each platform's sources may carry, with their types (its registry record says)
+_SOURCE_OPTIONS: dict[str, dict[str, types.Check]] = {
+    p.id: dict(p.source_options) for p in registry.registry() if p.source_kinds
+}
+_SOURCE_KEYS = ("name", "platform", "interval")
+
+
+def _read_sources(entries: Any, *, label: str) -> list[tuple[Source, list[str]]]:
     if not isinstance(entries, list):
-        raise ConfigError("[[sources]] in bot.toml must be an array of tables")
-    sources: list[Source] = []
-    for index, entry in enumerate(entries, 1):
-        where = f"source #{index}"
-        name = entry.get("name")
-        if not name:
-            raise ConfigError(f"{where} in bot.toml has no name")
-        platform = entry.get("platform")
-        if platform not in PLATFORMS:
-            known = ", ".join(PLATFORMS[:-1]) + f" or {PLATFORMS[-1]}"
-            raise ConfigError(f"source {name!r}: unknown platform {platform!r} (use {known})")
-        source_kinds = registry.get(platform).source_kinds
-        kinds = [k for k in source_kinds if entry.get(k)]
-        if len(kinds) != 1:
-            wanted = " or ".join(source_kinds)
-            raise ConfigError(f"source {name!r}: give exactly one of {wanted}")
-        kind = kinds[0]
-        options = {
-            k: v for k, v in entry.items() if k not in ("name", "platform", "interval", kind)
-        }
-        sources.append(
-            Source(
-                name=name,
-                platform=platform,
-                kind=kind,
-                target=str(entry[kind]),
-                interval=parse_duration(entry.get("interval", "1h"), name=f"{name}.interval"),
-                options=options,
-            )
-        )
-    names = [s.name for s in sources]
+        raise ConfigError(f"{label}: sources must be an array of tables ([[sources]]), not {_show(entries)}")
+    read = [_source(entry, index, label=label) for index, entry in enumerate(entries, 1)]
+    names = [source.name for source, _ in read]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise ConfigError(f"duplicate source names in bot.toml: {', '.join(dupes)}")
-    return tuple(sources)
+        raise ConfigError(f"duplicate source names in {label}: {', '.join(dupes)}")
+    return read
+
+
+def _source(entry: Any, index: int, *, label: str) -> tuple[Source, list[str]]:
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{label}: source #{index} must be a table ([[sources]]), not {_show(entry)}")
+    if not entry.get("name") and entry.get("name") != 0:
+        raise ConfigError(f"source #{index} in {label} has no name")
+    name = _checked(types.text, entry["name"], f"{label}: source #{index} name", False)
+    where = f"{label}: source {name!r}"
+    platform = entry.get("platform")
+    if platform not in _SOURCE_KINDS:
+        raise ConfigError(
+            f"source {name!r}: unknown platform {_show(platform)} (use {', '.join(_SOURCE_KINDS)})"
+        )
+    kinds = [k for k in _SOURCE_KINDS[platform] if k in entry]
+    if len(kinds) != 1:
+        wanted = " or ".join(_SOURCE_KINDS[platform])
+        raise ConfigError(f"source {name!r}: give exactly one of {wanted}")
+    kind = kinds[0]
+    target = _checked(types.text, entry[kind], f"{where} {kind}", False)
+    interval = _checked(types.duration(positive=True), entry.get("interval", "1h"),
+                        f"{where} interval", False)
+    allowed = _SOURCE_OPTIONS[platform]
+    options: dict[str, Any] = {}
+    warnings: list[str] = []
+    for key, value in entry.items():
+        if key in (*_SOURCE_KEYS, kind):
+            continue
+        if key in allowed:
+            options[key] = _checked(allowed[key], value, f"{where} {key}", False)
+            continue
+        options[key] = value  # kept: the platform's collector decides (and may refuse it)
+        near = types.nearest(key, [*_SOURCE_KEYS, *_SOURCE_KINDS[platform], *allowed])
+        hint = f" (did you mean {near}?)" if near else ""
+        warnings.append(f"{where}: unknown key {key}{hint}")
+    source = Source(
+        name=name, platform=platform, kind=kind, target=target,
+        interval=parse_duration(interval, name=f"{name}.interval"), options=options,
+    )
+    return source, warnings

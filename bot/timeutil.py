@@ -36,10 +36,25 @@ def parse_iso(text: str) -> dt.datetime:
 
 def parse_duration(value: str | int | float, *, name: str = "duration") -> dt.timedelta:
     """Parse ``90``, ``90s``, ``30m``, ``2h``, ``7d`` or ``1w`` into a timedelta."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return dt.timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ConfigError(f"invalid {name} {value!r}: use a number with s, m, h, d or w (e.g. 30m)")
-    number, unit = match.groups()
-    return dt.timedelta(seconds=float(number) * _UNITS[(unit or "s").lower()])
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return dt.timedelta(seconds=value)
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ConfigError(
+                f"invalid {name} {value!r}: use a number with s, m, h, d or w (e.g. 30m)"
+            )
+        number, unit = match.groups()
+        return dt.timedelta(seconds=float(number) * _UNITS[(unit or "s").lower()])
+    except (OverflowError, ValueError):  # beyond timedelta's 999,999,999 days, or NaN
+        raise ConfigError(f"invalid {name} {value!r}: too long (at most 999999999d)") from None
+
+
+def before(moment: dt.datetime, span: dt.timedelta) -> dt.datetime:
+    """``moment - span``, or the earliest time there is when ``span`` reaches back beyond it
+    (``--since 99999999d`` means "everything", not an OverflowError).
+    """
+    try:
+        return moment - span
+    except OverflowError:
+        return dt.datetime.min.replace(tzinfo=moment.tzinfo)

@@ -24,6 +24,7 @@ from typing import Any
 
 from collectors.base import Rows
 from collectors.bluesky_refs import POST
+from collectors.rowcheck import validated
 from collectors.urls import extract_urls, link_rows
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class Malformed(ValueError):
     """An item lacks something every post view has."""
 
 
+@validated  # every row checked against the row shapes (collectors.rowcheck)
 def to_rows(raw: Any) -> Rows:
     """Rows for one ``searchPosts``, feed or ``getPostThread`` body (a dict of the JSON)."""
     if not isinstance(raw, Mapping):

@@ -13,12 +13,14 @@ import re
 from typing import Any
 
 from collectors.base import Rows
+from collectors.rowcheck import validated
 from collectors.urls import domain, extract_urls, link_rows
 
 PLATFORM = "reddit"
 SITE = "https://www.reddit.com"
 
 
+@validated  # every row checked against the row shapes (collectors.rowcheck)
 def to_rows(raw: Any) -> Rows:
     """Rows from a Listing, or from the two-element submission-with-comments array."""
     rows = Rows()
@@ -31,8 +33,7 @@ def to_rows(raw: Any) -> Rows:
         return rows
     authors: dict[str, dict[str, Any]] = {}
     for listing in listings:
-        children = (listing.get("data") or {}).get("children") or []
-        for index, child in enumerate(children, 1):
+        for index, child in enumerate(_children(listing), 1):
             _thing(child, rows, authors, where=f"item #{index}")
     rows.authors.extend(authors.values())
     return rows
@@ -57,8 +58,15 @@ def _thing(child: Any, rows: Rows, authors: dict[str, Any], *, where: str) -> No
         authors[author["id"]] = author
     replies = data.get("replies")
     if isinstance(replies, dict):
-        for index, reply in enumerate((replies.get("data") or {}).get("children") or [], 1):
+        for index, reply in enumerate(_children(replies), 1):
             _thing(reply, rows, authors, where=f"reply #{index} of {post['id']}")
+
+
+def _children(listing: dict[str, Any]) -> list[Any]:
+    """A Listing's children; nothing when its ``data`` or ``children`` has another shape."""
+    data = listing.get("data")
+    children = data.get("children") if isinstance(data, dict) else None
+    return children if isinstance(children, list) else []
 
 
 def _submission_row(data: dict[str, Any], rows: Rows) -> dict[str, Any]:

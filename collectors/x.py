@@ -19,6 +19,7 @@ from typing import Any
 from collectors.base import Page, Rows
 from collectors.http import CollectorError, GuardedAdapter, guarded_session
 from collectors.ratelimit import Policy, RateHeaders
+from collectors.rowcheck import validated
 from collectors.urls import link_rows
 
 PLATFORM = "x"
@@ -257,6 +258,7 @@ def merge_thread(bodies: list[dict[str, Any]], conversation: str, *, include_rep
     }
 
 
+@validated  # every row checked against the row shapes (collectors.rowcheck)
 def to_rows(raw: Any) -> Rows:
     """Rows from one X API v2 body (search, timeline, tweet lookup or a merged thread)."""
     rows = Rows()
@@ -271,7 +273,7 @@ def to_rows(raw: Any) -> Rows:
     for index, tweet in enumerate([*items, *includes.get("tweets", [])], 1):
         try:
             post, thread, links = _tweet_rows(tweet, users)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             rows.skipped.append(f"x: skipped tweet #{index} ({_describe(tweet)}): {exc}")
             continue
         if post["id"] in seen:
@@ -283,7 +285,10 @@ def to_rows(raw: Any) -> Rows:
             rows.threads.append(thread)
     _inherit_threads(rows.posts)
     for user_id, user in users.items():
-        rows.authors.append(_author_row(user_id, user))
+        try:
+            rows.authors.append(_author_row(user_id, user))
+        except (AttributeError, TypeError, ValueError) as exc:
+            rows.skipped.append(f"x: skipped user {user_id}: {exc}")
     return rows
 
 

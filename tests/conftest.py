@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_ISSUE = ROOT / "examples" / "ml4sci-33.txt"
 SAMPLE_CONFIG = ROOT / "examples" / "bot.toml"  # names the sample's newsletter, as a user's bot.toml would
 
+# Property-based fuzzing (tests/test_fuzz_*.py). "ci" is what every test run uses (bounded:
+# the fuzz tests together take well under a minute on one core); "fuzz" is `make fuzz`, the long
+# hunt. Pick one with HYPOTHESIS_PROFILE. No deadline: a slow example on a busy machine is not
+# a failure; derandomised in CI so a red build is reproducible.
+_FUZZ = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                     HealthCheck.function_scoped_fixture]}
+hypothesis_settings.register_profile("ci", max_examples=60, derandomize=True, print_blob=True, **_FUZZ)
+hypothesis_settings.register_profile(
+    "fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "3000")), print_blob=True, **_FUZZ
+)
+hypothesis_settings.register_profile("dev", max_examples=15, **_FUZZ)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 # Fixtures that other test modules share live in tests/support/*; list them here.
-pytest_plugins: list[str] = ["tests.support.http_server", "tests.support.bsky_network"]
+pytest_plugins: list[str] = [
+    "tests.support.http_server", "tests.support.bsky_network", "tests.support.hostile",
+]
 
 
 @pytest.fixture

@@ -198,5 +198,5 @@ def test_wait_bounds_come_from_the_harvest_table(settings_for):
 
     policy = make_policy(settings_for(toml=TOML + '\n[harvest]\nmax_wait = "2m"\nmax_total_wait = "10m"\n'))
     assert (policy.max_wait, policy.max_total_wait) == (120.0, 600.0)
-    with pytest.raises(ConfigError, match="invalid harvest.max_wait 'soon'"):
+    with pytest.raises(ConfigError, match=r"bot.toml: harvest.max_wait must be a duration \(e.g. 30m, 0s\), not 'soon'"):
         make_policy(settings_for(toml=TOML + '\n[harvest]\nmax_wait = "soon"\n'))

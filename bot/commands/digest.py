@@ -34,8 +34,6 @@ def digest(app, since, until, top, fmt, platform, explain, include_used, output)
         bot digest --since 7d --top 5 --explain
         bot digest --format html -o digest.html
     """
-    from pathlib import Path
-
     from bot.digest.build import build_digest
     from bot.digest.render import to_html, to_markdown
     from bot.timeutil import parse_duration, utcnow
@@ -50,7 +48,9 @@ def digest(app, since, until, top, fmt, platform, explain, include_used, output)
     if output == "-":
         click.echo(text, nl=False)
     else:
-        Path(output).write_text(text, encoding="utf-8")
+        from bot.commands.options import write_output
+
+        write_output(output, text)
         click.echo(f"wrote {output} ({len(result.entries)} threads)")
 
 

@@ -55,6 +55,16 @@ def parse_pick(values: tuple[str, ...]) -> list[int] | None:
     return picked or None
 
 
+def write_output(path: str, text: str) -> None:
+    """Write a page or draft to ``path``; a missing directory or a read-only place is one line."""
+    from pathlib import Path
+
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BotError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def draft_note(issue: Any, planned: Any) -> str:
     """What bot preview and bot post say when they use the author's stored draft."""
     which = f"#{issue.number}" if issue.number is not None else issue.key

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.commands.options import draft_note, existing_db, issue_options, parse_pick
+from bot.commands.options import draft_note, existing_db, issue_options, parse_pick, write_output
 
 
 @click.command()
@@ -60,7 +60,7 @@ def preview(app, source, platform, pick, highlights, url, entry, fmt, output, li
             click.echo(page)
         else:
             path = Path(output or "preview.html")
-            path.write_text(page, encoding="utf-8")
+            write_output(str(path), page)
             click.echo(f"wrote {path} ({sum(len(t.posts) for t in threads.values())} posts)")
     else:
         click.echo(render.to_text(issue, threads, color=sys.stdout.isatty(), plan=plan), nl=False)

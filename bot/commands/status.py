@@ -63,14 +63,20 @@ def _threads(rows) -> None:
     if not rows:
         click.echo("Nothing posted yet.")
         return
+    order = {key: n for n, key in reversed(list(enumerate(r["issue_key"] for r in rows)))}
+    rows = sorted(rows, key=lambda r: order[r["issue_key"]])  # stable: platforms stay in order
+    shown_issue = None
     for row in rows:
         label = f"#{row['number']} " if row["number"] is not None else ""
         title = (row["title"] or row["issue_key"])[:60]
         state = "posted" if row["sent"] == row["posts"] else (
             "failed" if row["failed"] else "in progress" if row["unsettled"] else "pending"
         )
+        if row["issue_key"] != shown_issue:  # one header per issue, its platforms below it
+            click.echo(f"{label}{title}")
+            shown_issue = row["issue_key"]
         click.echo(
-            f"{label}{title}\n  {row['platform']:8} {state:12} {row['sent']}/{row['posts']} sent"
+            f"  {row['platform']:8} {state:12} {row['sent']}/{row['posts']} sent"
             f"  pending {row['pending']}  unsettled {row['unsettled']}  failed {row['failed']}"
         )
         if row["first_url"] and row["sent"]:

@@ -15,7 +15,7 @@ from bot.digest.scoring import score_threads
 from bot.digest.summary import one_line
 from bot.digest.used import auto_mark, used_threads
 from bot.settings import Settings
-from bot.timeutil import Clock, utcnow
+from bot.timeutil import Clock, before, utcnow
 
 
 def build_digest(
@@ -36,9 +36,10 @@ def build_digest(
     """
     options = digest_options(settings.raw)
     until = clock()
+    start = before(until, since)  # --since 99999999d: every thread, not an OverflowError
     auto_mark(db, clock=clock)
     used = used_threads(db)
-    threads = load_threads(db, since=until - since, until=until, platforms=platforms)
+    threads = load_threads(db, since=start, until=until, platforms=platforms)
     entries: list[Entry] = []
     shown: Counter[str] = Counter()
     for thread, score in score_threads(threads, now=until, options=options, used=used):
@@ -51,4 +52,4 @@ def build_digest(
             shown[thread.platform] += 1
         summary = one_line(thread.title, thread.author_posts, replies=thread.replies)
         entries.append(Entry(thread, score, summary, used_in=used.get(thread.id)))
-    return Digest(since=until - since, until=until, entries=tuple(entries))
+    return Digest(since=start, until=until, entries=tuple(entries))

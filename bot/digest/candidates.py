@@ -26,6 +26,14 @@ WHERE t.last_post_at >= :since AND t.first_post_at <= :until {platforms}
 """
 
 
+def _count(column: str) -> str:
+    """A count column as a number or NULL: a database written before the transform checked
+    its rows may hold ``like_count = 'lots'``, which must not break every digest.
+    """
+    name = column.rpartition(".")[2]
+    return f"CASE WHEN typeof({column}) = 'integer' THEN {column} END AS {name}"
+
+
 def load_threads(
     db: Database, *, since: dt.datetime, until: dt.datetime, platforms: Sequence[str] | None = None
 ) -> list[HarvestedThread]:
@@ -39,8 +47,9 @@ def load_threads(
     threads = list(db.query(window + " ORDER BY t.id", params))
     posts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for post in db.query(
-        "SELECT p.id, p.thread_id, p.author_id, p.text, p.created_at, p.url, p.like_count, p.repost_count,"
-        " p.reply_count, p.quote_count, a.handle, a.display_name FROM posts p"
+        "SELECT p.id, p.thread_id, p.author_id, p.text, p.created_at, p.url,"
+        f" {_count('p.like_count')}, {_count('p.repost_count')}, {_count('p.reply_count')},"
+        f" {_count('p.quote_count')}, a.handle, a.display_name FROM posts p"
         " LEFT JOIN authors a ON a.id = p.author_id"
         f" WHERE p.thread_id IN (SELECT id FROM ({window})) ORDER BY p.created_at, p.id",
         params,

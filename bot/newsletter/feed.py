@@ -32,12 +32,17 @@ def parse_feed(text: str, *, source: str) -> tuple[str, list[Issue]]:
     import feedparser
 
     data = _XML_ENCODING.sub(r'\1"utf-8"', text, count=1).encode("utf-8")
-    parsed = feedparser.parse(
-        data,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-        response_headers={"content-type": "application/xml; charset=utf-8"},
-    )
+    try:
+        parsed = feedparser.parse(
+            data,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+            response_headers={"content-type": "application/xml; charset=utf-8"},
+        )
+    except (OverflowError, ValueError, LookupError, TypeError) as exc:
+        # feedparser's lenient parser gives up on some hostile input (a character reference
+        # past Unicode, &#xFFFFFFFF;, is an OverflowError from its sgmllib): a malformed feed.
+        raise InputError(f"malformed feed {source}: {type(exc).__name__} in the feed parser") from None
     entries = [entry for entry in parsed.entries if entry.get("title") or _text(entry)]
     problem = squash(str(parsed.get("bozo_exception", ""))) if parsed.bozo else ""
     # A cut-off download must not pass for a feed; a stray entity in a whole feed may.

@@ -1,5 +1,10 @@
 """Provide :func:`fetch`: one HTTP GET with a timeout, a User-Agent and conditional headers.
 
+The timeout bounds each wait for the server; a total deadline (by default
+:data:`DEADLINE_FACTOR` times the timeout) bounds the whole GET, so a server that sends a
+byte a second (each read well within the timeout) cannot keep ``bot preview`` or ``bot run``'s
+feed poll busy for ever. The GET runs in a worker thread, which stops reading at the deadline.
+
 ``requests`` is imported on first use so ``bot --help`` never pays for it. Every failure is a
 :class:`~bot.errors.FetchError` whose one line names the URL (with secret-looking query values
 masked, since a private feed URL may carry a token).
@@ -8,7 +13,10 @@ masked, since a private feed URL may carry a token).
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot import __version__
@@ -16,6 +24,8 @@ from bot.errors import FetchError
 
 USER_AGENT = f"ml4sci-bot/{__version__} (newsletter reader)"
 MAX_BYTES = 20 * 1024 * 1024  # a newsletter page or feed is well under this
+SHOWN_URL = 200  # characters of a URL an error or Issue.source shows
+DEADLINE_FACTOR = 3  # the whole GET may take this many timeouts
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/html;q=0.9, "
     "application/json;q=0.8, text/*;q=0.7, */*;q=0.5"
@@ -45,8 +55,19 @@ def is_url(source: str) -> bool:
 
 
 def display_url(url: str) -> str:
-    """The URL with its password and secret-looking query values replaced by ``***``."""
-    parts = urlsplit(url)
+    """The URL with its password and secret-looking query values replaced by ``***``, cut to
+    :data:`SHOWN_URL` characters (an error never echoes a 10,000-character URL whole).
+    """
+    from bot.weburl import shown
+
+    return shown(_masked(url), SHOWN_URL)
+
+
+def _masked(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1" and the like
+        return url
     if parts.password:
         parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1))
     if not parts.query:
@@ -78,8 +99,51 @@ def fetch(
     etag: str | None = None,
     modified: str | None = None,
     max_bytes: int = MAX_BYTES,
+    deadline: float | None = None,
 ) -> Fetched:
-    """GET ``url``; a 304 comes back as ``Fetched(status=304)``, any other error status raises."""
+    """GET ``url``; a 304 comes back as ``Fetched(status=304)``, any other error status raises.
+
+    ``timeout`` bounds each wait for the server, ``deadline`` (seconds, default
+    ``DEADLINE_FACTOR * timeout``) the whole GET.
+    """
+    limit = deadline if deadline is not None else DEADLINE_FACTOR * timeout
+    stop_at = time.monotonic() + limit
+    outcome: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["fetched"] = _get(
+                url, timeout=timeout, etag=etag, modified=modified, max_bytes=max_bytes,
+                stop_at=stop_at, limit=limit,
+            )
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+        finally:
+            finished.set()
+
+    threading.Thread(target=work, name="fetch", daemon=True).start()
+    if not finished.wait(limit + 0.5):  # headers dripping in: the worker ends with the server
+        raise _too_slow(display_url(url), limit)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["fetched"]
+
+
+def _too_slow(shown: str, limit: float) -> FetchError:
+    return FetchError(f"cannot fetch {shown}: not finished within {limit:g} s (the server is too slow)")
+
+
+def _get(
+    url: str,
+    *,
+    timeout: float,
+    etag: str | None,
+    modified: str | None,
+    max_bytes: int,
+    stop_at: float,
+    limit: float,
+) -> Fetched:
     import requests
 
     shown = display_url(url)
@@ -100,7 +164,7 @@ def fetch(
             if response.status_code >= 400:
                 reason = f" {response.reason}" if response.reason else ""
                 raise FetchError(f"cannot fetch {shown}: HTTP {response.status_code}{reason}")
-            body = _read_body(response, shown=shown, max_bytes=max_bytes)
+            body = _read_body(response, shown=shown, max_bytes=max_bytes, stop_at=stop_at, limit=limit)
             media, charset = parse_content_type(response.headers.get("Content-Type"))
             return Fetched(
                 url=response.url,
@@ -115,12 +179,32 @@ def fetch(
         raise FetchError(f"cannot fetch {shown}: no answer within {timeout:g} s") from None
     except requests.exceptions.RequestException as exc:
         raise FetchError(f"cannot fetch {shown}: {_reason(exc, timeout)}") from None
+    except (ValueError, UnicodeError) as exc:  # urllib3 refusing a URL requests let through
+        raise FetchError(f"cannot fetch {shown}: not a valid URL ({type(exc).__name__})") from None
 
 
-def _read_body(response, *, shown: str, max_bytes: int) -> bytes:  # response: requests.Response
+def _read_body(response, *, shown: str, max_bytes: int, stop_at: float, limit: float) -> bytes:
+    """The body, read as it arrives (``read1``: never waiting to fill a large buffer), so the
+    deadline is checked after every packet.
+    """
+    import requests
+    import urllib3
+
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(chunk_size=65536):
+    while True:
+        if time.monotonic() > stop_at:
+            raise _too_slow(shown, limit)
+        try:
+            chunk = response.raw.read1(65536, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.exceptions.ReadTimeout(str(exc)) from None
+        except urllib3.exceptions.ProtocolError as exc:
+            raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(str(exc)) from None
+        if not chunk:
+            break
         size += len(chunk)
         if size > max_bytes:
             raise FetchError(

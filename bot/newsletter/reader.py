@@ -20,6 +20,7 @@ from bot.errors import InputError
 from bot.newsletter import charset
 from bot.newsletter.fetch import display_url, fetch, is_url
 from bot.newsletter.model import Issue
+from bot.weburl import is_web_url, shown
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _FEED_ROOT = re.compile(r"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
@@ -131,9 +132,13 @@ def _load(source: str, *, timeout: float, etag: str | None, modified: str | None
             not_modified=got.not_modified,
         )
     path = Path(source).expanduser()
-    if not path.exists():
-        raise InputError(f"no such file: {source}")
-    if path.is_dir():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        exists = is_dir = False
+    if not exists:
+        raise InputError(f"no such file: {shown(source, 200)}")
+    if is_dir:
         raise InputError(f"{source} is a directory, not a newsletter file")
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -153,7 +158,11 @@ def _parse(loaded: _Loaded) -> tuple[str, str, list[Issue]]:
         raise InputError(f"{loaded.source} is {binary}, not a newsletter")
     decoded = charset.decode(loaded.data, declared=loaded.charset)
     kind = detect_kind(decoded.text, content_type=loaded.content_type, name=_name(loaded))
-    title, issues = _read_kind(kind, decoded.text, loaded)
+    try:
+        title, issues = _read_kind(kind, decoded.text, loaded)
+    except RecursionError:  # HTML or JSON nested hundreds deep: one mechanism for every reader
+        raise InputError(f"{loaded.source} is nested too deeply to read (as {kind})") from None
+    issues = [_web_links_only(issue) for issue in issues]
     if kind != "feed" and not any(issue.stories for issue in issues):
         raise InputError(f"no newsletter stories found in {loaded.source} (read as {kind})")
     if kind != "feed":
@@ -161,6 +170,44 @@ def _parse(loaded: _Loaded) -> tuple[str, str, list[Issue]]:
     if decoded.warnings:
         issues = [dataclasses.replace(i, warnings=(*decoded.warnings, *i.warnings)) for i in issues]
     return kind, title, issues
+
+
+def _web_links_only(issue: Issue) -> Issue:
+    """``issue`` with every URL that is not http(s) dropped: its link, home page, cover image,
+    story links and embeds. Whatever a reader lets through, a ``javascript:`` or ``data:`` URL
+    never reaches the post text, the Bluesky card or the HTML preview's ``href``.
+    """
+    warnings: list[str] = []
+    url, image = issue.url, issue.image
+    if url is not None and not is_web_url(url):
+        warnings.append(f"the issue's link {shown(repr(url))} is not an http(s) URL; it was left out")
+        url = None
+    if image is not None and not is_web_url(image):
+        image = None
+    home = issue.home_url if issue.home_url is None or is_web_url(issue.home_url) else None
+    dropped = 0
+    sections = []
+    for section in issue.sections:
+        stories = []
+        for story in section.stories:
+            links = tuple(link for link in story.links if is_web_url(link.url))
+            embeds = tuple(embed for embed in story.embeds if is_web_url(embed.url))
+            main = story.main_link if story.main_link is None or is_web_url(story.main_link) else None
+            dropped += len(story.links) - len(links)
+            if (links, embeds, main) != (story.links, story.embeds, story.main_link):
+                story = dataclasses.replace(story, links=links, embeds=embeds, main_link=main)
+            stories.append(story)
+        sections.append(dataclasses.replace(section, stories=tuple(stories)))
+    if dropped:
+        warnings.append(f"{dropped} link(s) that are not http(s) URLs were left out")
+    embeds = tuple(embed for embed in issue.embeds if is_web_url(embed.url))
+    unchanged = (url, image, home, embeds) == (issue.url, issue.image, issue.home_url, issue.embeds)
+    if unchanged and not dropped and tuple(sections) == issue.sections:
+        return issue
+    return dataclasses.replace(
+        issue, url=url, image=image, home_url=home, embeds=embeds, sections=tuple(sections),
+        warnings=(*issue.warnings, *warnings),
+    )
 
 
 def _name(loaded: _Loaded) -> str:

@@ -18,6 +18,7 @@ from bot.newsletter.charset import fix_text
 from bot.newsletter.html import fragment_blocks
 from bot.newsletter.model import Issue
 from bot.timeutil import iso, parse_iso
+from bot.weburl import is_web_url, shown
 
 
 def parse_posts(data: Any, *, source: str) -> list[Issue]:
@@ -31,25 +32,47 @@ def parse_posts(data: Any, *, source: str) -> list[Issue]:
 
 
 def _issue(post: dict[str, Any], *, source: str) -> Issue:
-    url = post.get("canonical_url") or None
+    body = post.get("body_html") or ""
+    if not isinstance(body, str):
+        raise InputError(f"{source}: body_html must be HTML text, not {_kind(body)}")
+    canonical = post.get("canonical_url")
+    url = canonical if is_web_url(canonical) else None
+    warnings = () if url or not canonical else (
+        f"canonical_url {shown(repr(canonical))} is not an http(s) URL; it was left out",
+    )
+    post_id = post.get("id")
     issue = build_issue(
-        fragment_blocks(fix_text(post.get("body_html") or ""), base_url=url),
-        title=str(post.get("title") or post.get("slug") or ""),
-        subtitle=str(post.get("subtitle") or ""),
+        fragment_blocks(fix_text(body), base_url=url),
+        title=_text(post.get("title")) or _text(post.get("slug")),
+        subtitle=_text(post.get("subtitle")),
         url=url,
-        guid=None if url else (f"substack:post:{post['id']}" if post.get("id") else None),
+        guid=None if url else (f"substack:post:{post_id}" if isinstance(post_id, (str, int)) and post_id else None),
         published_at=_iso(post.get("post_date")),
-        image=post.get("cover_image") or None,
+        image=post.get("cover_image") if is_web_url(post.get("cover_image")) else None,
         source=source,
     )
+    if warnings:
+        issue = dataclasses.replace(issue, warnings=(*issue.warnings, *warnings))
     if not issue.items:
         reason = "no body_html (a paywalled post?)" if not post.get("body_html") else "no readable items"
         return dataclasses.replace(issue, warnings=(*issue.warnings, f"the post has {reason}"))
     return issue
 
 
+def _text(value: Any) -> str:
+    """A title or subtitle: text as given; a number as its digits; anything else nothing."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+
+
+def _kind(value: Any) -> str:
+    names = {list: "a list", dict: "an object", bool: "a boolean", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
 def _iso(value: Any) -> str | None:
     try:
         return iso(parse_iso(value)) if isinstance(value, str) and value else None
-    except ValueError:
+    except (ValueError, OverflowError):
         return None

@@ -24,6 +24,7 @@ from bot.compose.length import RULES
 from bot.compose.measure import raw_text
 from bot.compose.model import Card, Post, Thread
 from bot.newsletter.model import Issue
+from bot.weburl import is_web_url
 
 LINK_DISPLAY_MAX = 25  # X shows a link as its URL without the scheme, cut with "…" past this
 
@@ -172,6 +173,8 @@ def link_spans(platform: str, post: Post) -> list[tuple[int, int, str, str]]:
 def text_html(platform: str, text: str, spans: list[tuple[int, int, str, str]]) -> Markup:
     pieces, last = [], 0
     for start, end, href, shown in spans:
+        if not is_web_url(href):  # never a javascript: or data: href, whatever reached here
+            continue
         pieces.append(escape(text[last:start]))
         pieces.append(Markup('<a href="{0}" title="{0}">{1}</a>').format(href, shown))
         last = end

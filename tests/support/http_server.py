@@ -3,7 +3,8 @@
 Each path gets canned answers: ``(status, headers, body)``, a list of them served in turn (the
 last one repeats), or a function of the request. An answer can also never come (``hang``: the
 connection stays open and silent until the server stops, so the client's timeout fires) or be
-a dropped connection (``close``). Every request is recorded.
+a dropped connection (``close``), or trickle in (``drip``: one byte of the body per ``drip``
+seconds, each well within a client's read timeout). Every request is recorded.
 
     def test_feed(http_server):
         http_server.route("/feed", body=b"<rss>...</rss>", headers={"Content-Type": "text/xml"})
@@ -43,6 +44,7 @@ class Answer:
     body: bytes = b""
     hang: bool = False
     close: bool = False
+    drip: float = 0.0  # seconds between the body's bytes; 0 sends it at once
 
 
 Responder = Callable[[Request], Answer]
@@ -77,9 +79,10 @@ class LoopbackServer:
         body: bytes | str = b"",
         hang: bool = False,
         close: bool = False,
+        drip: float = 0.0,
     ) -> None:
         """Answer every request for ``path`` the same way."""
-        self.sequence(path, [Answer(status, dict(headers or {}), _bytes(body), hang, close)])
+        self.sequence(path, [Answer(status, dict(headers or {}), _bytes(body), hang, close, drip)])
 
     def sequence(self, path: str, answers: list[Answer]) -> None:
         """Answer successive requests for ``path`` with ``answers`` in turn; the last repeats."""
@@ -157,7 +160,18 @@ class LoopbackServer:
                     self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
                 if self.command != "HEAD" and answer.status not in (204, 304):
-                    self.wfile.write(answer.body)
+                    if not answer.drip:
+                        self.wfile.write(answer.body)
+                        return
+                    for byte in answer.body:  # until the client gives up or the server stops
+                        if server._stopping.wait(answer.drip):
+                            break
+                        try:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                        except OSError:
+                            break
+                    self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
 

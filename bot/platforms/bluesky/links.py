@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.compose.model import Facet
+from bot.weburl import is_web_url
 
 # The http(s) half of @atproto/api's rich-text URL detection: a URL starts the text, follows
 # whitespace or an opening parenthesis, and runs to the next whitespace. Bare domains
@@ -60,7 +61,7 @@ def find_urls(text: str) -> list[Found]:
             url = url[:-1]
         if url.endswith(")") and "(" not in url:
             url = url[:-1]
-        if "://" in url and url.split("://", 1)[1]:
+        if is_web_url(url):  # not "https:///x" or "http://[::1": a facet links a real URL
             found.append(Found(match.start(), match.start() + len(url), url))
     return found
 
