@@ -223,11 +223,11 @@ def _empty_answer(raw: Any) -> bool:
 
 def thread_platform(ref: str) -> str:
     """Which platform a thread URL (or at:// URI) belongs to, or a one-line error."""
+    from bot.weburl import shown
+
     found = platforms.recognise(ref)
     if found is None:
         helps = [p.ref_help for p in platforms.registry() if p.ref_help]
-        from bot.weburl import shown
-
         raise InputError(
             f"cannot recognise {shown(repr(ref))}: give {', '.join(helps[:-1])}, or {helps[-1]}"
         )

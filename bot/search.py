@@ -54,7 +54,7 @@ def parse_since(value: str | None) -> str | None:
     if text[-1:].lower() in ("s", "m", "h", "d", "w") and text[:-1].replace(".", "", 1).isdigit():
         from bot.timeutil import parse_duration
 
-        return iso(before(utcnow(), parse_duration(text, name="--since")))  # 99999999d: all
+        return iso(before(utcnow(), parse_duration(text, name="--since")))
     try:
         return iso(parse_iso(text))
     except ValueError:

@@ -45,7 +45,9 @@ _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any, types.Check]] = {
     "highlights": (None, ("compose", "highlights"), 5, types.count),
     "numbering": (None, ("compose", "numbering"), True, types.boolean),
     "langs": (None, ("compose", "langs"), ["en"], types.strings),
-    "platforms": ("BOT_PLATFORMS", ("post", "platforms"), list(registry.DEFAULT_PLATFORMS), types.strings),
+    "platforms": (
+        "BOT_PLATFORMS", ("post", "platforms"), list(registry.DEFAULT_PLATFORMS), types.strings
+    ),
     "review_delay": (None, ("post", "review_delay"), "30m", types.duration(positive=False)),
     "poll_interval": (None, ("run", "poll_interval"), "10m", types.duration(positive=True)),
     "post_check_interval": (
@@ -55,7 +57,7 @@ _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any, types.Check]] = {
     "serve_host": (None, ("serve", "host"), "127.0.0.1", types.text),
     "serve_port": (None, ("serve", "port"), 8731, types.port),
     "serve_public_url": (None, ("serve", "public_url"), None, types.optional(types.web_url)),
-    # each platform's endpoints, from the registry: an http(s) URL (or unset when no default)
+    # each platform's endpoints, from the registry: http(s) URLs only
     **{
         name: (variable, ("endpoints", key), default,
                types.web_url if default is not None else types.optional(types.web_url))
@@ -69,7 +71,10 @@ _OTHER_KEYS = {
     ("harvest", "max_wait"): types.duration(positive=False),
     ("harvest", "max_total_wait"): types.duration(positive=False),
 }
-_OWN_TABLES = ("digest",)  # bot.digest.options checks these keys itself
+# bot.digest.options checks its keys itself; each platform's [<id>] table, platform_options
+_OWN_TABLES = ("digest", *registry.ids())
+
+_SOURCE_KINDS = {p.id: p.source_kinds for p in registry.registry() if p.source_kinds}
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,6 @@ def _show(value: Any) -> str:
 def _unknown_keys(data: Mapping[str, Any], *, label: str) -> list[str]:
     """A warning per key of bot.toml that nothing reads, naming the nearest known key."""
     known = {".".join(p) for _, p, _, _ in _FIELDS.values()} | {".".join(p) for p in _OTHER_KEYS}
-    known |= {f"{p.id}.{key}" for p in registry.registry() for key in p.options}  # [mastodon] ...
     tables = {k.partition(".")[0] for k in known} | {"sources", *_OWN_TABLES}
     found: list[str] = []
     for key, value in data.items():
@@ -317,19 +321,9 @@ def _normalise(values: dict[str, Any]) -> None:
             )
 
 
-#: the options each platform's sources may carry, with their types
+#: the options each platform's sources may carry, with their types (its registry record says)
 _SOURCE_OPTIONS: dict[str, dict[str, types.Check]] = {
-    "x": {"limit": types.positive_count},
-    "reddit": {
-        "sort": types.text, "time_filter": types.text, "search": types.text,
-        "limit": types.positive_count,
-    },
-    "bluesky": {
-        "max_pages": types.positive_count, "sort": types.text, "since": types.text,
-        "until": types.text, "lang": types.text, "author": types.text, "domain": types.text,
-        "url": types.text, "tag": types.string_or_strings, "mentions": types.text,
-        "filter": types.text, "include_pins": types.boolean,
-    },
+    p.id: dict(p.source_options) for p in registry.registry() if p.source_kinds
 }
 _SOURCE_KEYS = ("name", "platform", "interval")
 
@@ -353,19 +347,19 @@ def _source(entry: Any, index: int, *, label: str) -> tuple[Source, list[str]]:
     name = _checked(types.text, entry["name"], f"{label}: source #{index} name", False)
     where = f"{label}: source {name!r}"
     platform = entry.get("platform")
-    if platform not in PLATFORMS:
-        known = ", ".join(PLATFORMS[:-1]) + f" or {PLATFORMS[-1]}"
-        raise ConfigError(f"source {name!r}: unknown platform {_show(platform)} (use {known})")
-    source_kinds = registry.get(platform).source_kinds
-    kinds = [k for k in source_kinds if k in entry]
+    if platform not in _SOURCE_KINDS:
+        raise ConfigError(
+            f"source {name!r}: unknown platform {_show(platform)} (use {', '.join(_SOURCE_KINDS)})"
+        )
+    kinds = [k for k in _SOURCE_KINDS[platform] if k in entry]
     if len(kinds) != 1:
-        wanted = " or ".join(source_kinds)
+        wanted = " or ".join(_SOURCE_KINDS[platform])
         raise ConfigError(f"source {name!r}: give exactly one of {wanted}")
     kind = kinds[0]
     target = _checked(types.text, entry[kind], f"{where} {kind}", False)
     interval = _checked(types.duration(positive=True), entry.get("interval", "1h"),
                         f"{where} interval", False)
-    allowed = _SOURCE_OPTIONS.get(platform, {})
+    allowed = _SOURCE_OPTIONS[platform]
     options: dict[str, Any] = {}
     warnings: list[str] = []
     for key, value in entry.items():
@@ -375,7 +369,7 @@ def _source(entry: Any, index: int, *, label: str) -> tuple[Source, list[str]]:
             options[key] = _checked(allowed[key], value, f"{where} {key}", False)
             continue
         options[key] = value  # kept: the platform's collector decides (and may refuse it)
-        near = types.nearest(key, [*_SOURCE_KEYS, *source_kinds, *allowed])
+        near = types.nearest(key, [*_SOURCE_KEYS, *_SOURCE_KINDS[platform], *allowed])
         hint = f" (did you mean {near}?)" if near else ""
         warnings.append(f"{where}: unknown key {key}{hint}")
     source = Source(

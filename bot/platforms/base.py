@@ -87,6 +87,8 @@ class Platform:
     handle_suffix: str = ""
     #: the keys its own ``[<id>]`` table in bot.toml may hold, with their defaults
     options: dict[str, Any] = field(default_factory=dict)
+    #: the options its ``[[sources]]`` may carry, each with its type check (bot.config_types)
+    source_options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def posts(self) -> bool:

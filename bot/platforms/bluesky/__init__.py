@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot import config_types as types
 from bot.errors import BotError, MissingCredential
 from bot.platforms.base import Platform, lazy
 
@@ -98,6 +99,12 @@ PLATFORM = Platform(
         "bluesky_appview_url": ("BLUESKY_APPVIEW_URL", "bluesky_appview_url", None),
     },
     source_kinds=("search", "account", "feed", "list"),
+    source_options={
+        "max_pages": types.positive_count, "sort": types.text, "since": types.text,
+        "until": types.text, "lang": types.text, "author": types.text, "domain": types.text,
+        "url": types.text, "tag": types.string_or_strings, "mentions": types.text,
+        "filter": types.text, "include_pins": types.boolean,
+    },
     digest_heading="On Bluesky",
     recognise=lambda ref: bool(_REF.match(ref)),
     post_ids=_post_ids,

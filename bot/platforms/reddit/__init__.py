@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from bot import config_types as types
 from bot.platforms.base import Platform, lazy, parses
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ PLATFORM = Platform(
     secrets=("REDDIT_CLIENT_SECRET", "REDDIT_PASSWORD"),
     endpoints={"reddit_base_url": ("REDDIT_BASE_URL", "reddit_base_url", None)},
     source_kinds=("subreddit",),
+    source_options={"sort": types.text, "time_filter": types.text, "search": types.text, "limit": types.positive_count},
     digest_heading="From Reddit",
     titled=True,
     community=_subreddit,

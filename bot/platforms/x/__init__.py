@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot import config_types as types
 from bot.platforms.base import Platform, lazy, parses
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ PLATFORM = Platform(
     secrets=("X_BEARER_TOKEN", *POST_SECRETS),
     endpoints={"x_api_base_url": ("X_API_BASE_URL", "x_api_base_url", "https://api.x.com")},
     source_kinds=("search", "account"),
+    source_options={"limit": types.positive_count},
     digest_heading="On X",
     recognise=parses("collectors.x"),
     post_ids=_post_ids,
