@@ -46,7 +46,7 @@ DOCUMENTS = {
 POST_JSON = json.loads((NEWSLETTERS / "substack-api-post-synthetic.json").read_text(encoding="utf-8"))
 SETTINGS = load(None, environ={}, dotenv=None)
 LIMITS = {"x": 280, "bluesky": 300}
-_HREF = re.compile(r'href="([^"]*)"')
+_HREF = re.compile(r'(?<=\s)href="([^"]*)"')  # an attribute, not "href=" inside a value
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 
