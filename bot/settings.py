@@ -127,13 +127,15 @@ class Settings:
 
     def platform_options(self, platform: str) -> dict[str, Any]:
         """A platform's ``[<id>]`` table in bot.toml over the defaults its registry record gives."""
-        defaults = registry.get(platform).options
+        record = registry.get(platform)
+        defaults = record.options
         table = self.raw.get(platform) or {}
         unknown = sorted(set(table) - set(defaults))
         if unknown:
             known = ", ".join(defaults) or "none"
             raise ConfigError(f"unknown setting {platform}.{unknown[0]} in bot.toml (known: {known})")
-        return {**defaults, **table}
+        merged = {**defaults, **table}
+        return record.check_options(merged) if record.check_options else merged
 
     def source(self, name: str) -> Source:
         for src in self.sources:

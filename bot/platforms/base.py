@@ -87,6 +87,14 @@ class Platform:
     handle_suffix: str = ""
     #: the keys its own ``[<id>]`` table in bot.toml may hold, with their defaults
     options: dict[str, Any] = field(default_factory=dict)
+    #: checks and normalises that table (raising a one-line ConfigError); None: taken as written
+    check_options: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    #: what creating one post with this text costs in US dollars, under the platform's options
+    #: (a platform that charges per request); None: posting is free
+    price: Callable[[str, dict[str, Any]], float] | None = None
+    #: the values its ``links`` option takes, most links first ("every", "opening", "none");
+    #: the preview prices each; () for a platform that keeps every link
+    link_policies: tuple[str, ...] = ()
 
     @property
     def posts(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.platforms.base import Platform, lazy, parses
+from bot.platforms.x import options as x_options
 
 if TYPE_CHECKING:
     from bot.platforms.protocols import LengthRules, Publisher
@@ -71,4 +72,8 @@ PLATFORM = Platform(
     rules=_rules,
     ref_help="an X status URL",
     handle_variable="X_HANDLE",
+    options=x_options.DEFAULTS,
+    check_options=x_options.check,
+    price=x_options.price,
+    link_policies=x_options.LINKS,
 )
