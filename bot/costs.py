@@ -6,8 +6,10 @@ Prices come from each platform's registry record (``Platform.price``); a free pl
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot import platforms
 from bot.compose.model import Thread
@@ -83,3 +85,27 @@ def cost_line(platform: str, cost: ThreadCost) -> str:
         choices = ", ".join(f'"{p}" {usd(v)}' for p, v in cost.by_policy.items())
         line += f' (links = "{cost.policy}"; each choice: {choices})'
     return line
+
+
+def month_spend(db: Any, settings: Settings, *, now: dt.datetime | None = None
+                ) -> dict[str, dict[str, float]]:
+    """This UTC month's spend per priced platform, from our own records: harvest runs' reads and
+    the posts sent (each priced by its text at today's prices)."""
+    from bot.timeutil import iso, utcnow
+
+    start = iso(now or utcnow())[:7] + "-01T00:00:00Z"
+    out: dict[str, dict[str, float]] = {}
+    for record in platforms.registry():
+        if record.price is None and record.read_price is None:
+            continue
+        reads = next(db.query(
+            "SELECT COALESCE(SUM(reads), 0) AS n, COALESCE(SUM(cost_usd), 0) AS usd FROM harvest_runs"
+            " WHERE platform = ? AND started_at >= ?", [record.id, start]))
+        texts = [r["text"] for r in db.query(
+            "SELECT text FROM outbox WHERE platform = ? AND state = 'sent' AND sent_at >= ?",
+            [record.id, start])]
+        posted = price_posts(record.id, texts, settings) or ()
+        out[record.id] = {"reads": reads["n"], "reads_usd": round(reads["usd"], 6),
+                          "posts": len(texts), "posts_usd": round(sum(posted), 6),
+                          "total_usd": round(reads["usd"] + sum(posted), 6)}
+    return out

@@ -203,3 +203,13 @@ def review(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS notices_issue ON notices(issue_key, kind);
         """
     )
+
+
+@migrations(name="0007_costs")
+def costs(db: Database) -> None:
+    # What a harvest run read on a platform that charges per resource read (X), and what
+    # that cost by the platform's prices then: bot status adds them up per month.
+    columns = db["harvest_runs"].columns_dict
+    for column, kind in (("reads", "INTEGER NOT NULL DEFAULT 0"), ("cost_usd", "REAL NOT NULL DEFAULT 0")):
+        if column not in columns:
+            db.execute(f"ALTER TABLE harvest_runs ADD COLUMN {column} {kind}")

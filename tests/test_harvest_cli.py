@@ -67,10 +67,15 @@ def test_harvest_prints_a_summary_table(bot, db, x_server, reddit_server):
     result = bot("harvest")
 
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == [
-        "source      platform  seen  new  requests  skipped  status",
-        "x-ml        x          120  120         2        0  ok",
-        "reddit-new  reddit     100  100         2        0  ok",
+    run = next(db.query("select reads, cost_usd from harvest_runs where platform = 'x'"))
+    # X charges each post and user returned; a user on both pages is counted twice (an upper
+    # bound: X deduplicates a resource within a UTC day): 120 posts, 50 + 20 users.
+    assert run["reads"] == 120 + 50 + 20
+    assert run["cost_usd"] == pytest.approx(120 * 0.005 + 70 * 0.010)
+    assert [line.split() for line in result.stdout.splitlines()] == [
+        "source platform seen new requests skipped reads cost status".split(),
+        ["x-ml", "x", "120", "120", "2", "0", str(run["reads"]), f"${run['cost_usd']:.2f}", "ok"],
+        "reddit-new reddit 100 100 2 0 0 $0.00 ok".split(),  # Reddit's reads are free
     ]
     assert db["posts"].count == 220
     assert "x-secret-token" not in result.output
@@ -250,3 +255,32 @@ def test_thread_replies_flag_keeps_everyones_replies(bot, db, x_server):
     assert result.stdout.splitlines()[0] == "7 posts"
     # root -> happycamper -> snowman -> happycamper: three levels down
     assert "      @happycamper · 2020-06-25T06:14:19Z" in result.stdout.splitlines()
+
+
+def test_an_x_harvest_stops_at_its_daily_budget_keeping_its_pages_and_state(bot, db, x_server, tmp_path):
+    from bot.platforms.x.pricing import prices_on
+
+    tweets, users = synthetic_tweets(120)
+    x_server.serve_tweets("/2/tweets/search/recent", tweets, users=users)
+    (tmp_path / "bot.toml").write_text(TOML + "\n[harvest]\nx_max_cost_per_day = 0.30\n", encoding="utf-8")
+
+    first = bot("harvest", "--source", "x-ml")
+
+    assert first.exit_code == 0, first.output
+    header, row = first.stdout.splitlines()
+    assert header.split() == ["source", "platform", "seen", "new", "requests", "skipped", "reads", "cost", "status"]
+    run = next(db.query("select * from harvest_runs where source = 'x-ml'"))
+    posts, authors = db["posts"].count, db["authors"].count
+    table = prices_on()
+    assert run["reads"] == posts + authors and posts == 100  # one page of two: the budget was spent
+    assert run["cost_usd"] == pytest.approx(posts * table.post_read + authors * table.user_read)
+    assert row.split() == ["x-ml", "x", "100", "100", "1", "0", str(run["reads"]), f"${run['cost_usd']:.2f}", "budget"]
+    assert "x-ml: stopped at [harvest] x_max_cost_per_day = $0.30" in first.stderr
+    assert "kept its 1 pages and its state" in first.stderr
+    assert db["harvest_state"].count == 1
+
+    again = bot("harvest", "--source", "x-ml")  # the same day: not one request more
+
+    assert again.exit_code == 0
+    assert x_server.count() == 1
+    assert again.stdout.splitlines()[1].split()[-1] == "budget"

@@ -34,12 +34,16 @@ def status(app, fmt, health) -> None:
             raise click.ClickException(f"unhealthy: {problem}")
         click.echo("healthy")
         return
+    from bot.costs import month_spend
+
     threads, issues, jobs = summary(db), issue_states(db), job_rows(db)
+    spend = month_spend(db, app.settings)
     if fmt == "json":
-        click.echo(json.dumps({"threads": threads, "issues": issues, "jobs": jobs}, indent=2,
-                              ensure_ascii=False))
+        click.echo(json.dumps({"threads": threads, "issues": issues, "jobs": jobs, "spend": spend},
+                              indent=2, ensure_ascii=False))
         return
     _threads(threads)
+    _spend(spend)
     if issues:
         gate = " (approval required)" if app.settings.require_approval else ""
         click.echo(f"\nIssues{gate}:")
@@ -57,6 +61,17 @@ def status(app, fmt, health) -> None:
             click.echo(f"  {row['job']:28} next {row['next_run'] or '-':21} {last}")
             if row.get("error"):
                 click.echo(f"      {row['error']}")
+
+
+def _spend(spend) -> None:
+    from bot import platforms
+    from bot.costs import usd
+
+    for platform, row in spend.items():
+        click.echo(
+            f"{platforms.name(platform)} spend this month (UTC, our records): {usd(row['total_usd'])}"
+            f" · {row['posts']} posts {usd(row['posts_usd'])} · {row['reads']} reads {usd(row['reads_usd'])}"
+        )
 
 
 def _threads(rows) -> None:

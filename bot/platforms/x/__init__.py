@@ -38,6 +38,7 @@ def _publisher(settings: Settings, db: Database, clock: Clock) -> Publisher:
     adapter = XAdapter(
         consumer_key=key, consumer_secret=secret, access_token=token, access_token_secret=token_secret,
         base_url=settings.x_api_base_url, timeout=settings.http_timeout, clock=clock,
+        options=settings.platform_options("x"),
     )
     return ReplyChainDriver(adapter, db=db, clock=clock)
 
@@ -75,5 +76,6 @@ PLATFORM = Platform(
     options=x_options.DEFAULTS,
     check_options=x_options.check,
     price=x_options.price,
+    read_price=x_options.read_price,
     link_policies=x_options.LINKS,
 )

@@ -55,3 +55,12 @@ def price(text: str, options: dict[str, Any]) -> float:
     from bot.platforms.x.pricing import post_price, prices
 
     return post_price(text, prices(options.get("prices")))
+
+
+def read_price(rows: Any, options: dict[str, Any]) -> tuple[int, float]:
+    """One harvested page's reads: X charges per post and per user returned."""
+    from bot.platforms.x.pricing import prices
+
+    table = prices(options.get("prices"))
+    posts, users = len(rows.posts), len(rows.authors)
+    return posts + users, round(posts * table.post_read + users * table.user_read, 6)

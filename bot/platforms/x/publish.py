@@ -76,7 +76,11 @@ class XAdapter:
         base_url: str = "https://api.x.com",
         timeout: float = 20.0,
         clock: Clock = utcnow,
+        options: dict[str, Any] | None = None,
     ) -> None:
+        from bot.platforms.x.options import DEFAULTS, check
+
+        self.options = check({**DEFAULTS, **(options or {})})
         self.clock = clock
         self.base_url = base_url
         self.timeout = timeout
@@ -126,7 +130,21 @@ class XAdapter:
 
     # -- the adapter interface -------------------------------------------------------------
     def prepare(self, posts: Sequence[OutboxPost]) -> None:
-        """Nothing to check first: X's limits are the ones the posts were composed for."""
+        """Refuse, before any request, a thread whose unsent posts cost more than
+        ``[x] max_cost_per_issue`` (X's limits are the ones the posts were composed for)."""
+        from bot.costs import usd
+        from bot.platforms.x.pricing import prices, thread_price
+
+        budget = self.options["max_cost_per_issue"]
+        if budget is None or not posts:
+            return
+        cost = thread_price([p.text for p in posts], prices(self.options["prices"]))
+        if cost > budget + 1e-9:
+            raise PublishError(
+                f"the X thread for issue {posts[0].issue_key} would cost {usd(cost)} for "
+                f"{len(posts)} posts, {usd(cost - budget)} over [x] max_cost_per_issue = {usd(budget)}; "
+                'nothing was sent (raise it, or set [x] links = "opening" or "none", or format = "single")'
+            )
 
     def send(self, post: OutboxPost, parent: str | None) -> Sent:
         """Create one tweet; a POST is never retried here (only reconciliation may decide)."""
