@@ -213,3 +213,24 @@ def costs(db: Database) -> None:
     for column, kind in (("reads", "INTEGER NOT NULL DEFAULT 0"), ("cost_usd", "REAL NOT NULL DEFAULT 0")):
         if column not in columns:
             db.execute(f"ALTER TABLE harvest_runs ADD COLUMN {column} {kind}")
+
+
+@migrations(name="0008_refusals")
+def refusals(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- A thread the platform refused to continue (X refuses replies it was not summoned
+        -- to): its posts stay as they are (the refused one pending: it does not exist), and
+        -- no run sends anything for it again until bot post --retry-failed clears this row.
+        CREATE TABLE IF NOT EXISTS refusals (
+            issue_key TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            account TEXT NOT NULL,
+            position INTEGER NOT NULL,      -- the 0-based post that was refused
+            reason TEXT NOT NULL,           -- the one line bot post printed
+            at TEXT NOT NULL,
+            PRIMARY KEY (issue_key, platform, account)
+        );
+        """
+    )

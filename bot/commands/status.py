@@ -82,7 +82,8 @@ def _threads(rows) -> None:
         label = f"#{row['number']} " if row["number"] is not None else ""
         title = (row["title"] or row["issue_key"])[:60]
         state = "posted" if row["sent"] == row["posts"] else (
-            "failed" if row["failed"] else "in progress" if row["unsettled"] else "pending"
+            "refused" if row["refused"] else "failed" if row["failed"]
+            else "in progress" if row["unsettled"] else "pending"
         )
         click.echo(
             f"{label}{title}\n  {row['platform']:8} {state:12} {row['sent']}/{row['posts']} sent"
@@ -90,5 +91,7 @@ def _threads(rows) -> None:
         )
         if row["first_url"] and row["sent"]:
             click.echo(f"           {row['first_url']}")
-        if row["last_error"] and row["sent"] != row["posts"]:
+        if row["refused"]:
+            click.echo(f"           refused: {row['refused']}")
+        elif row["last_error"] and row["sent"] != row["posts"]:
             click.echo(f"           last error: {row['last_error']}")
