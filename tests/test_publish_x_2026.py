@@ -195,3 +195,27 @@ def test_a_duplicate_refusal_during_the_lag_is_never_failed(cli_run, x, env, sho
     assert_one_thread(x, shown)
     assert "failed" not in {r["to_state"] for r in db.query("select to_state from outbox_events")}
 
+
+
+# -- bot run ---------------------------------------------------------------------------------------
+def test_bot_run_stops_a_refused_thread_with_one_line_and_asks_x_nothing_again(db, http_server, x, caplog):
+    import datetime as dt
+
+    from tests.support.feeds import FeedServer
+    from tests.test_notices import T0, Clock, runner
+
+    feed, clock = FeedServer(http_server), Clock()
+    run = runner(db, feed, x, "", clock)
+    run.run_once()  # the back catalogue (none)
+    feed.publish(8, T0)
+    x.billing.reply_policy = "summoned"
+    run.run_once()
+    assert len(x.tweets) == 1  # the opening post alone
+    (row,) = db.query("select status, last_error from schedule")
+    assert row["status"] == "waiting" and "\n" not in row["last_error"]
+    assert "x: X refused post 2/4 of issue" in row["last_error"]
+    assert "is never resumed or re-posted in another form" in row["last_error"]
+    before = len(x.requests)
+    clock.now += dt.timedelta(days=1)
+    run.run_once()
+    assert len(x.requests) == before and len(x.tweets) == 1
