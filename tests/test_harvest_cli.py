@@ -284,3 +284,17 @@ def test_an_x_harvest_stops_at_its_daily_budget_keeping_its_pages_and_state(bot,
     assert again.exit_code == 0
     assert x_server.count() == 1
     assert again.stdout.splitlines()[1].split()[-1] == "budget"
+
+
+@pytest.mark.parametrize("status, body, reason", [
+    (402, "NO_CREDITS", "X's credit balance is too low to read: add credits in X's Developer Console"),
+    (403, "NOT_ENROLLED", "X refused the app as not enrolled (client-not-enrolled)"),
+])
+def test_an_x_account_problem_stops_the_source_in_one_line(bot, db, x_server, status, body, reason):
+    from tests.fakes import x_billing
+
+    x_server.route("GET", "/2/tweets/search/recent", Reply(status=status, body=getattr(x_billing, body)))
+    result = bot("harvest", "--source", "x-ml")
+    assert result.exit_code == 1
+    assert f"x-ml: x: {reason}" in result.stderr and "the source keeps its state" in result.stderr
+    assert db["harvest_state"].count == 0 and db["posts"].count == 0
