@@ -20,6 +20,7 @@ from collectors.base import Page, Rows
 from collectors.http import CollectorError, GuardedAdapter, guarded_session
 from collectors.ratelimit import Policy, RateHeaders
 from collectors.urls import link_rows
+from collectors.x_problems import account_problem
 
 PLATFORM = "x"
 DEFAULT_BASE_URL = "https://api.x.com"
@@ -214,7 +215,7 @@ class XCollector:
         except tweepy.errors.BadRequest as exc:
             raise RejectedRequest(f"x: {exc}") from None
         except tweepy.errors.HTTPException as exc:
-            reason = _account_problem(exc)
+            reason = account_problem(exc)
             if reason:
                 raise CollectorError(f"x: {reason}; the source keeps its state") from None
             if isinstance(exc, tweepy.errors.Forbidden):
@@ -223,25 +224,6 @@ class XCollector:
         if not isinstance(body, dict):
             raise CollectorError(f"x: unexpected answer {type(body).__name__}")
         return body
-
-
-def _account_problem(exc: Exception) -> str | None:
-    """X's 2026 refusals of the account itself, by their problem body (``type``/``title``/``reason``):
-    credits too low (a problem about credits: X documents the rule, not the body) and an app not
-    enrolled (``client-forbidden``, ``client-not-enrolled``)."""
-    try:
-        body = exc.response.json()  # type: ignore[attr-defined]
-    except Exception:
-        return None
-    if not isinstance(body, dict):
-        return None
-    kind, title = str(body.get("type", "")), str(body.get("title", ""))
-    if "credit" in kind.rsplit("/", 1)[-1].lower() or "credit" in title.lower():
-        return "X's credit balance is too low to read: add credits in X's Developer Console (console.x.com)"
-    if body.get("reason") == "client-not-enrolled" or kind.endswith("/client-forbidden"):
-        return ("X refused the app as not enrolled (client-not-enrolled): move it to Pay-per-use and "
-                "Production in X's Developer Console")
-    return None
 
 
 def merge_thread(bodies: list[dict[str, Any]], conversation: str, *, include_replies: bool = False) -> dict[str, Any]:
