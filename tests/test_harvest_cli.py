@@ -298,3 +298,32 @@ def test_an_x_account_problem_stops_the_source_in_one_line(bot, db, x_server, st
     assert result.exit_code == 1
     assert f"x-ml: x: {reason}" in result.stderr and "the source keeps its state" in result.stderr
     assert db["harvest_state"].count == 0 and db["posts"].count == 0
+
+
+def test_a_thread_read_again_skips_the_tweets_we_hold(bot, db, x_server):
+    serve_conversation(x_server)
+    url = "https://x.com/snowman/status/1275882613572583424"
+    first = bot("thread", url)
+    assert first.exit_code == 0, first.output
+    lookups = sum(1 for r in x_server.requests if r.path.startswith("/2/tweets/1"))
+    assert lookups == 2  # the tweet and its conversation's root
+    before = len(x_server.requests)
+
+    again = bot("thread", url)
+
+    assert again.exit_code == 0, again.output
+    assert again.stdout == first.stdout
+    new = x_server.requests[before:]
+    assert [r.path for r in new] == ["/2/tweets/search/recent"] * 2  # no lookup: we hold both
+    assert "since_id" not in new[0].query  # a 2020 thread: older than recent search's window
+    assert db["posts"].count == 3
+
+
+def test_since_id_is_the_newest_held_tweet_within_recent_searchs_window():
+    from collectors.x_thread import TWEPOCH_MS, newest_recent
+
+    now = 1_800_000_000.0
+    fresh = str((int(now * 1000) - 3600_000 - TWEPOCH_MS) << 22)
+    stale = str((int(now * 1000) - 8 * 86400_000 - TWEPOCH_MS) << 22)
+    assert newest_recent({stale, fresh}, now=now) == fresh
+    assert newest_recent({stale}, now=now) is None and newest_recent(set(), now=now) is None

@@ -26,6 +26,7 @@ def _collector(settings: Settings, db: Database, policy: Any) -> Collector:
         base_url=settings.x_api_base_url,
         timeout=settings.http_timeout,
         policy=policy,
+        db=db,
     )
 
 
