@@ -330,7 +330,7 @@ def test_duplicate_content_not_on_the_thread_stops_with_a_clear_error(cli_run, x
     (line,) = errors(result)
     parent = outbox(db)[n - 2]["remote_id"]
     assert f"post {n}/{n} of issue" in line
-    assert ("as duplicate content, and 0:00:00 later the account still has no such post as a "
+    assert ("as duplicate content, and 0 s later the account still has no such post as a "
             f"reply to {parent}: the same text was posted elsewhere; it is kept unknown and never "
             "sent again") in line
     rows = outbox(db)

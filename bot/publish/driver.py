@@ -205,7 +205,7 @@ class ReplyChainDriver:
                     f"account as {place} yet (timelines lag); it is never sent again: run bot post "
                     f"again after {iso(until)}", iso(until))
             raise PublishDuplicate(
-                f"{name} refused {where} as duplicate content, and {self.adapter.reconcile_grace} "
+                f"{name} refused {where} as duplicate content, and {_span(self.adapter.reconcile_grace)} "
                 f"later the account still has no such post as {place}: the same text was posted "
                 "elsewhere; it is kept unknown and never sent again (delete the other post, then "
                 "bot post --retry-failed)")
@@ -318,6 +318,12 @@ class ReplyChainDriver:
             f"{unconfirmed} and it is not on the account yet (timelines lag); it is never sent "
             f"twice: run bot post again{f' after {iso(until)}' if later else ''} to check and resume",
             iso(until) if later else None)
+
+
+def _span(delta: dt.timedelta) -> str:
+    """``10 min``, ``30 s``: a grace period for people."""
+    seconds = int(delta.total_seconds())
+    return f"{seconds // 60} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds} s"
 
 
 def one_line(value: object) -> str:
