@@ -97,3 +97,14 @@ def test_single_format_is_one_post_with_the_issue_link_and_the_topics(cli_run, t
     assert len(topics) == 2  # as many of the five as fit beside the long title, and it says so
     assert "the single post on X names 2 of 5 topics" in shown["warnings"]
     assert len(shown["threads"]["bluesky"]) > 1  # only X's format changed
+
+
+def test_the_issues_two_figures_follow_from_the_table():
+    """Issue 12: 8 posts each with a link cost $1.60; with only the opening linked, $0.305."""
+    from bot.platforms.x.pricing import thread_price
+
+    linked = [f"story {n} https://example.org/{n}" for n in range(8)]
+    plain = [f"story {n}, no link" for n in range(7)]
+    assert thread_price(linked, prices_on()) == pytest.approx(1.60)
+    assert thread_price(linked[:1] + plain, prices_on()) == pytest.approx(0.305)
+    assert thread_price(["see arxiv.org/abs/2107.00001"], prices_on()) == 0.2  # no scheme: still a URL
