@@ -284,6 +284,9 @@ def test_an_x_harvest_stops_at_its_daily_budget_keeping_its_pages_and_state(bot,
     assert again.exit_code == 0
     assert x_server.count() == 1
     assert again.stdout.splitlines()[1].split()[-1] == "budget"
+    status = bot("status")
+    assert (f"X spend this month (UTC, our records): ${run['cost_usd']:.2f} · 0 posts $0.00 · "
+            f"{run['reads']} reads ${run['cost_usd']:.2f}") in status.stdout
 
 
 @pytest.mark.parametrize("status, body, reason", [
