@@ -38,6 +38,7 @@ def test_what_a_thread_costs_is_what_the_fake_charged_and_bot_status_shows_it(cl
     assert result.exit_code == 0, result.output
     assert_one_thread(x, shown)
     assert x.billing.spent() == pytest.approx(0.2 + 6 * 0.015)  # the opening alone has a URL
+    assert "x: 7 new posts, $0.29 at X's prices" in result.stdout
     status = cli_run("status")
     assert "X spend this month (UTC, our records): $0.29 · 7 posts $0.29 · 0 reads $0.00" in status.stdout
 
@@ -101,9 +102,11 @@ def test_credits_running_out_after_4_posts_stop_cleanly_then_the_thread_complete
     assert [r["state"] for r in outbox(db)] == ["sent"] * 4 + ["pending"] * 3
     assert len(x.tweets) == 4
 
+    assert "x: 4 new posts, $0.245 at X's prices" in first.stdout
     x.billing.credit_posts = None  # credits added
     second = post(cli_run, env)
     assert second.exit_code == 0, second.output
+    assert "x: 3 new posts, $0.045 at X's prices" in second.stdout
     assert_one_thread(x, shown)
     assert creates(x) == len(shown) + 1  # the one refused for credits created nothing
 
