@@ -51,7 +51,7 @@ def test_refused_replies_leave_the_opening_alone_and_a_rerun_asks_nothing(cli_ru
     (line,) = errors(first)
     assert "X refused post 2/7 of issue" in line
     assert "Reply to this conversation is not allowed" in line
-    assert "the thread stops at its 1 post and is never resumed or re-posted in another form" in line
+    assert "the thread stops after 1 post and is never resumed or re-posted in another form" in line
     assert 'set [x] format = "single"' in line
     assert len(x.tweets) == 1 and x.tweets[0].submitted == shown[0]["text"]
     rows = outbox(db)

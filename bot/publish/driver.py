@@ -261,7 +261,7 @@ class ReplyChainDriver:
         if verdict.kind == "thread_refused":
             transition(self.db, post.id, to="pending", expect=["sending"], clock=self.clock,
                        last_error=verdict.detail)
-            reason = (f"{name} refused {where} ({verdict.detail}): the thread stops at its "
+            reason = (f"{name} refused {where} ({verdict.detail}): the thread stops after "
                       f"{post.position} post{'s' if post.position != 1 else ''} and is never resumed "
                       f"or re-posted in another form; {verdict.hint}")
             refuse(self.db, post, reason, clock=self.clock)
