@@ -24,6 +24,7 @@ class ThreadCost:
     posts: tuple[float, ...]
     policy: str | None = None
     by_policy: dict[str, float] = field(default_factory=dict)
+    budget: float | None = None  # the platform's max_cost_per_issue, if set
 
     @property
     def total(self) -> float:
@@ -63,7 +64,8 @@ def thread_costs(
         if posts is None:
             continue
         record = platforms.get(platform)
-        policy = settings.platform_options(platform).get("links")
+        options = settings.platform_options(platform)
+        policy = options.get("links")
         by_policy: dict[str, float] = {}
         for choice in record.link_policies:
             if choice == policy:
@@ -73,7 +75,8 @@ def thread_costs(
                               links={platform: choice}).threads[platform]
             priced = price_posts(platform, [p.text for p in other.posts], settings) or ()
             by_policy[choice] = round(sum(priced), 6)
-        out[platform] = ThreadCost(posts, policy if record.link_policies else None, by_policy)
+        out[platform] = ThreadCost(posts, policy if record.link_policies else None, by_policy,
+                                   options.get("max_cost_per_issue"))
     return out
 
 
@@ -84,6 +87,9 @@ def cost_line(platform: str, cost: ThreadCost) -> str:
     if cost.by_policy:
         choices = ", ".join(f'"{p}" {usd(v)}' for p, v in cost.by_policy.items())
         line += f' (links = "{cost.policy}"; each choice: {choices})'
+    if cost.budget is not None and cost.total > cost.budget + 1e-9:
+        line += (f"; {usd(cost.total - cost.budget)} over max_cost_per_issue = {usd(cost.budget)}: "
+                 "bot post will refuse it")
     return line
 
 

@@ -108,3 +108,13 @@ def test_the_issues_two_figures_follow_from_the_table():
     assert thread_price(linked, prices_on()) == pytest.approx(1.60)
     assert thread_price(linked[:1] + plain, prices_on()) == pytest.approx(0.305)
     assert thread_price(["see arxiv.org/abs/2107.00001"], prices_on()) == 0.2  # no scheme: still a URL
+
+
+def test_the_preview_says_when_a_thread_is_over_its_budget(cli_run, tmp_path):
+    (tmp_path / "bot.toml").write_text("[x]\nmax_cost_per_issue = 0.25\n", encoding="utf-8")
+    result = cli_run("preview", str(SAMPLE_ISSUE), "--url", ISSUE_URL, "--platform", "x")
+    assert result.exit_code == 0, result.output
+    assert "; $0.04 over max_cost_per_issue = $0.25: bot post will refuse it" in result.stdout
+    (tmp_path / "bot.toml").write_text("[x]\nmax_cost_per_issue = 0.29\n", encoding="utf-8")
+    within = cli_run("preview", str(SAMPLE_ISSUE), "--url", ISSUE_URL, "--platform", "x")
+    assert "over max_cost_per_issue" not in within.stdout
