@@ -9,9 +9,9 @@ import pytest
 
 from bot.compose.highlights import Highlight, choose, match_headlines, select_highlights, title_topics
 from bot.errors import BotError
-from bot.newsletter import read_feed, read_issue
+from bot.newsletter import read_issue
 from bot.newsletter.model import Issue, Link, Section, Story
-from tests.conftest import FIXTURES, SAMPLE_ISSUE
+from tests.conftest import SAMPLE_ISSUE
 
 
 @pytest.fixture(scope="module")

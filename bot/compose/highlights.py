@@ -85,8 +85,8 @@ def choose(issue: Issue, *, count: int, pick: list[int] | None = None) -> tuple[
     stories = issue.stories
     if pick is not None:
         chosen = _picked(issue, stories, pick)
-        taken = {h.story.number for h in chosen}
-        return chosen, [LeftOut(s, "not picked") for s in stories if s.number not in taken]
+        picked = {h.story.number for h in chosen}
+        return chosen, [LeftOut(s, "not picked") for s in stories if s.number not in picked]
     if count < 0:
         raise BotError(f"the number of highlights must be 0 or more, not {count}")
     real = [s for s in stories if has_substance(s)]
@@ -128,8 +128,7 @@ def _picked(issue: Issue, stories: list[Story], pick: list[int]) -> list[Highlig
             f"no story #{unknown[0]} in {issue.title or 'the issue'!r} (stories are numbered {span}; "
             "bot preview --stories lists them)"
         )
-    seen: set[int] = set()
-    return [Highlight(story=by_number[n], reason="picked") for n in pick if not (n in seen or seen.add(n))]
+    return [Highlight(story=by_number[n], reason="picked") for n in dict.fromkeys(pick)]
 
 
 def title_topics(title: str) -> list[str]:

@@ -18,6 +18,7 @@ from bot.newsletter.blocks import Block, Break, EmbedBlock, Heading, Para
 from bot.newsletter.furniture import remove_furniture
 from bot.newsletter.model import Issue
 from bot.newsletter.stories import cut_stories
+from bot.weburl import is_web_url
 
 __all__ = ["Block", "Break", "EmbedBlock", "Heading", "Para", "build_issue"]
 
@@ -34,6 +35,9 @@ def build_issue(blocks: list[Block], **meta: Any) -> Issue:
     newsletter = fix_text(rules.squash(meta.pop("newsletter", "") or ""))
     title = identity.clean_title(fix_text(rules.squash(meta.pop("title", "") or "")), newsletter=newsletter)
     url = meta.pop("url", None)
+    url = url.strip() if isinstance(url, str) and is_web_url(url.strip()) else None  # only http(s)
+    image = meta.pop("image", None)
+    meta["image"] = image.strip() if isinstance(image, str) and is_web_url(image.strip()) else None
     issue = Issue(
         title=title,
         subtitle=fix_text(rules.squash(meta.pop("subtitle", "") or "")),

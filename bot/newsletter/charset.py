@@ -10,6 +10,7 @@ bytes form valid UTF-8 *and* the result is plausible (see :func:`_plausible`).
 from __future__ import annotations
 
 import codecs
+from typing import Any
 import re
 from dataclasses import dataclass
 
@@ -122,7 +123,7 @@ def decode(data: bytes, *, declared: str | None = None) -> Decoded:
             encoding = "cp1252"
             text = data.decode(encoding, errors=_C1_HANDLER)
     original = text
-    text, repaired = repair_mojibake(_ftfy(text) if not text.isascii() else text)
+    text, repaired = repair_mojibake(_ftfy(text) if _SUSPECT.search(text) else text)
     if text != original and not repaired:  # ftfy's repair: each sequence it undid shrank by 1-2
         repaired = max(1, (len(original) - len(text)) // 2)
     if repaired:
@@ -295,7 +296,7 @@ def fix_text(text: str) -> str:
     """
     if not text or text.isascii():
         return text
-    return repair_mojibake(_ftfy(text))[0]
+    return repair_mojibake(_ftfy(text) if _SUSPECT.search(text) else text)[0]
 
 
 def _ftfy(text: str) -> str:
@@ -318,4 +319,10 @@ def _ftfy(text: str) -> str:
     return ftfy.fix_text(text, config=_FTFY_CONFIG)
 
 
-_FTFY_CONFIG = None
+_FTFY_CONFIG: Any = None
+# What UTF-8 read as a single-byte codec looks like: a lead byte's character (Â-ô) followed by
+# a continuation byte's (U+0080-U+00BF, or cp1252's punctuation and letters there). Text
+# without it has no mojibake for ftfy to find, and does not pay for importing it (35 ms).
+_SUSPECT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
+)

@@ -19,7 +19,7 @@ from bot.newsletter.blocks import Block, Break, EmbedBlock, Heading, Para, TextB
 from bot.newsletter.builder import build_issue
 from bot.newsletter.items import squash
 from bot.newsletter.model import Embed, Issue
-from bot.timeutil import iso, parse_iso
+from bot.newsletter.html_meta import page_meta
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _PARAGRAPHS = frozenset({"p", "pre", "dd", "dt"})
@@ -123,20 +123,20 @@ _CONTENT_SELECTORS = (".available-content .body.markup", ".body.markup", "articl
 def parse_page(text: str, *, source: str, url: str | None = None, fallback_title: str = "") -> Issue:
     """Read a whole page (or a bare fragment) as one issue; metadata comes from its ``<head>``."""
     soup = _soup(text)
-    meta = _page_meta(soup)
+    meta = page_meta(soup)
     root = next((found for sel in _CONTENT_SELECTORS if (found := soup.select_one(sel))), soup)
     blocks = blocks_from(root, base_url=url)
     title = meta["title"] or ""
     site = meta["site_name"] or ""
-    first_h1 = next(
-        (i for i, b in enumerate(blocks[:12]) if isinstance(b, Heading) and b.level == 1 and b.text and squash(b.text) != title),
-        None,
-    )
-    if first_h1 is not None and (not title or (meta["from_title_tag"] and squash(blocks[first_h1].text) != title)):
+    h1s = [(i, b) for i, b in enumerate(blocks[:12]) if isinstance(b, Heading) and b.level == 1 and b.text]
+    first_h1 = next(((i, b.text) for i, b in h1s if squash(b.text) != title), None)
+    if first_h1 is not None and (not title or (meta["from_title_tag"] and squash(first_h1[1]) != title)):
         # A fragment whose h1 is its title, or a page whose <title> is only its site's name.
-        site = site or (title if title and squash(blocks[first_h1].text).find(title) < 0 else "")
-        title, blocks = blocks[first_h1].text, blocks[:first_h1] + blocks[first_h1 + 1 :]
-    if blocks and isinstance(blocks[0], Heading) and squash(blocks[0].text) == squash(title):
+        at, text = first_h1
+        site = site or (title if title and squash(text).find(title) < 0 else "")
+        title, blocks = text, blocks[:at] + blocks[at + 1 :]
+    first = blocks[0] if blocks else None
+    if isinstance(first, Heading) and squash(first.text) == squash(title):
         blocks = blocks[1:]  # the post title repeated at the top of the article
     return build_issue(
         blocks,
@@ -261,7 +261,7 @@ def _collect(nodes: Any, builder: TextBuilder, base_url: str | None) -> None:
         elif node.name == "a" and node.get("href"):
             start = builder.mark()
             _collect(node.children, builder, base_url)
-            href = urljoin(base_url or "", node["href"].strip())
+            href = urljoin(base_url or "", str(node["href"]).strip())
             if href.startswith(("http://", "https://")):
                 builder.link(start, href, image=node.find("img") is not None)
         elif node.name in _BOLD and builder.at_start():
@@ -333,79 +333,3 @@ def _byline(tag: Any) -> tuple[str, str]:
     text = squash(tag.get_text(" "))
     match = _BYLINE.search(text)
     return (match[1], match[2]) if match else ("", "")
-
-
-def _page_meta(soup: Any) -> dict[str, str | None]:
-    def meta(*names: str) -> str | None:
-        for name in names:
-            tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-            if tag and tag.get("content", "").strip():
-                return squash(tag["content"])
-        return None
-
-    def text(selector: str) -> str | None:
-        tag = soup.select_one(selector)
-        return squash(tag.get_text(" ")) if tag else None
-
-    ld = _json_ld(soup)
-    canonical = soup.find("link", rel="canonical")
-    title_tag = soup.title.get_text() if soup.title else None
-    stated = text("h1.post-title") or meta("og:title", "twitter:title") or ld.get("headline")
-    return {
-        "title": stated or (squash(title_tag) if title_tag else None),
-        "from_title_tag": not stated and bool(title_tag),
-        "subtitle": text("h3.subtitle")
-        or meta("og:description", "description", "twitter:description")
-        or "",
-        "url": (canonical.get("href") if canonical else None) or meta("og:url") or _view_online(soup),
-        "published_at": _iso(
-            meta("article:published_time")
-            or ld.get("datePublished")
-            or (soup.time.get("datetime") if soup.time else None)
-        ),
-        "image": meta("og:image", "twitter:image"),
-        "site_name": meta("og:site_name", "application-name") or ld_publisher(ld),
-    }
-
-
-_VIEW_ONLINE = re.compile(
-    r"^\W*(?:view|read|open)(?: this)?(?: (?:email|post|issue|newsletter))? (?:in|on) (?:your |the )?(?:browser|web)\W*$"
-    r"|^\W*(?:view|read) (?:it )?online\W*$",
-    re.IGNORECASE,
-)
-
-
-def _view_online(soup: Any) -> str | None:
-    """An email's "View in browser" link: the issue's own page."""
-    for anchor in soup.find_all("a", href=True):
-        if _VIEW_ONLINE.match(anchor.get_text(" ").strip()) and anchor["href"].startswith(("http://", "https://")):
-            return str(anchor["href"]).strip()
-    return None
-
-
-def ld_publisher(ld: dict[str, Any]) -> str | None:
-    publisher = ld.get("publisher")
-    if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-        return squash(publisher["name"])
-    return None
-
-
-def _json_ld(soup: Any) -> dict[str, Any]:
-    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
-        try:
-            data = json.loads(script.string or "")
-        except ValueError:
-            continue
-        for entry in data if isinstance(data, list) else [data]:
-            if isinstance(entry, dict) and entry.get("datePublished"):
-                return entry
-    return {}
-
-
-def _iso(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return iso(parse_iso(value))
-    except ValueError:
-        return None

@@ -189,7 +189,7 @@ def _section(data: dict[str, Any]) -> Section:
 
 def _story(data: dict[str, Any]) -> Story:
     links = tuple(Link(**link) for link in data.get("links", ()))
-    number = data.get("number", data.get("index"))
+    number = data.get("number", data.get("index")) or 0
     text = data.get("text", "")
     main = data.get("main_link")
     if "main_link" not in data:  # a row stored before stories: its first web link

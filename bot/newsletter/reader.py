@@ -202,13 +202,14 @@ def _read_kind(kind: str, text: str, loaded: _Loaded) -> tuple[str, list[Issue]]
 
         return feed.parse_feed(text, source=loaded.source)
     if kind == "json":
-        from bot.newsletter import substack
+        from bot.newsletter import exports, substack
 
         try:
             data = json.loads(text)
         except ValueError as exc:
             raise InputError(f"{loaded.source} is not valid JSON: {exc}") from None
-        return "", substack.parse_posts(data, source=loaded.source)
+        exported = exports.parse_export(data, source=loaded.source)  # Ghost, beehiiv, Buttondown
+        return "", exported if exported is not None else substack.parse_posts(data, source=loaded.source)
     if kind == "email":
         from bot.newsletter import email_reader
 

@@ -112,7 +112,7 @@ class Review:
 
         form = await request.form()
         key = str(form.get("key", ""))
-        refused = security.check_csrf(request, form.get("csrf"))
+        refused = security.check_csrf(request, _field(form, "csrf"))
         if refused:
             return security.headers(HTMLResponse(refused, status_code=403))
         posts = posts_from_form(form)
@@ -137,7 +137,7 @@ class Review:
         key, action = str(form.get("key", "")), request.path_params["action"]
         if action not in ("approve", "hold"):
             return security.headers(HTMLResponse("no such action", status_code=404))
-        refused = security.check_csrf(request, form.get("csrf"))
+        refused = security.check_csrf(request, _field(form, "csrf"))
         if refused:
             return security.headers(HTMLResponse(refused, status_code=403))
         db = self.db()
@@ -211,8 +211,8 @@ def lenient_threads(issue: Any, posts: dict[str, list], settings: Any) -> dict[s
                                        card=card if post.position == 0 else None))
             except ComposeError:
                 m = measure(platform, text)
-                built.append(Post(text=str(m["shown"]), length=int(m["length"]), limit=int(m["limit"]),
-                                  role=post.role, item_index=post.story, byte_length=int(m.get("bytes", 0))))
+                built.append(Post(text=str(m["shown"]), length=_int(m["length"]), limit=_int(m["limit"]),
+                                  role=post.role, item_index=post.story, byte_length=_int(m.get("bytes", 0))))
         threads[platform] = Thread(platform=platform, posts=tuple(built), issue_key=issue.key)
     return threads
 
@@ -228,3 +228,13 @@ def create_app(settings: Any, *, token: str | None, loopback: bool) -> Any:
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ])
     return security.Guard(app, token=token, loopback=loopback)
+
+
+def _field(form: Any, name: str) -> str | None:
+    """A form field's text (an upload in its place is no token)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else int(str(value))

@@ -29,7 +29,7 @@ def is_loopback(host: str) -> bool:
 
 
 def same(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
+    return a is not None and b is not None and bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
 
 
 def csrf_token(request: Request) -> str:
