@@ -75,6 +75,14 @@ def positive_number(value: Any, from_env: bool = False) -> float:
     return float(number)
 
 
+def dollars(value: Any, from_env: bool = False) -> float:
+    """An amount of US dollars: a number >= 0."""
+    number = _number(value, from_env, float)
+    if number is None or not math.isfinite(number) or number < 0:
+        raise Wrong("US dollars (a number >= 0, e.g. 1.5)")
+    return float(number)
+
+
 def count(value: Any, from_env: bool = False) -> int:
     number = _number(value, from_env, int)
     if number is None or not isinstance(number, int) or number < 0:

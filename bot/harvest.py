@@ -41,6 +41,29 @@ class SourceResult:
     message: str = ""
     retry_at: str | None = None
     warnings: list[str] = field(default_factory=list)
+    reads: int = 0  # resources the platform charges for (X: posts and users returned)
+    cost_usd: float = 0.0
+
+
+@dataclass
+class Budget:
+    """A platform's daily harvest budget (``[harvest] <platform>_max_cost_per_day``), shared
+    by its sources in one run: what was spent today before the run, and since."""
+
+    platform: str
+    limit: float
+    spent: float = 0.0
+
+    @property
+    def used_up(self) -> bool:
+        return self.spent >= self.limit
+
+    def message(self, pages: int) -> str:
+        from bot.costs import usd
+
+        return (f"stopped at [harvest] {self.platform}_max_cost_per_day = {usd(self.limit)} "
+                f"({usd(self.spent)} spent today, UTC); kept its {pages} pages and its state: it "
+                "resumes tomorrow (UTC) or with a higher budget")
 
 
 Progress = Callable[[SourceResult], None]
@@ -105,12 +128,53 @@ def harvest(
     """Run each selected source; credentials are checked for every platform before any request."""
     sources = select_sources(settings, names, platform)
     policy = policy or make_policy(settings)
-    collectors = {p: make_collector(p, settings, db, policy=policy) for p in dict.fromkeys(s.platform for s in sources)}
-    return [run_source(db, collectors[s.platform], s, progress=progress) for s in sources]
+    used = list(dict.fromkeys(s.platform for s in sources))
+    collectors = {p: make_collector(p, settings, db, policy=policy) for p in used}
+    pricing = {p: _pricing(settings, p) for p in used}
+    budgets = {p: b for p in used if (b := budget(settings, db, p)) is not None}
+    return [run_source(db, collectors[s.platform], s, progress=progress, price=pricing[s.platform],
+                       budget=budgets.get(s.platform)) for s in sources]
 
 
-def run_source(db: Database, collector: Any, source: Source, *, progress: Progress | None = None) -> SourceResult:
-    """Fetch, transform and save one source page by page, recording the run."""
+Pricing = Callable[[Any], tuple[int, float]]
+
+
+def _pricing(settings: Settings, platform: str) -> Pricing | None:
+    record = platforms.get(platform)
+    if record.read_price is None:
+        return None
+    options = settings.platform_options(platform)
+    read_price = record.read_price
+    return lambda rows: read_price(rows, options)
+
+
+def budget(settings: Settings, db: Database, platform: str, *, now: Any = None) -> Budget | None:
+    """``[harvest] <platform>_max_cost_per_day`` with what today's runs already spent."""
+    from bot.timeutil import iso, utcnow
+
+    key = f"{platform}_max_cost_per_day"
+    limit = (settings.raw.get("harvest") or {}).get(key)
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 0:
+        raise ConfigError(f"harvest.{key} in bot.toml must be US dollars >= 0, not {limit!r}")
+    day = iso(now or utcnow())[:10]
+    spent = spent_since(db, platform, f"{day}T00:00:00Z")
+    return Budget(platform, float(limit), spent)
+
+
+def spent_since(db: Database, platform: str, since: str) -> float:
+    """What harvest runs on ``platform`` recorded spending since ``since`` (ISO UTC)."""
+    row = next(db.query("SELECT COALESCE(SUM(cost_usd), 0) AS spent FROM harvest_runs"
+                        " WHERE platform = ? AND started_at >= ?", [platform, since]))
+    return float(row["spent"])
+
+
+def run_source(db: Database, collector: Any, source: Source, *, progress: Progress | None = None,
+               price: Pricing | None = None, budget: Budget | None = None) -> SourceResult:
+    """Fetch, transform and save one source page by page, recording the run; a source on a
+    platform that charges for reads stops when the day's ``budget`` is spent, keeping its pages
+    and state (the next page is never asked for)."""
     from collectors.base import Interrupted, RateLimited
     from collectors.http import CollectorError
     from collectors.store import finish_run, harvest_writes, load_state, save_page, start_run
@@ -119,12 +183,24 @@ def run_source(db: Database, collector: Any, source: Source, *, progress: Progre
     run_id = start_run(db, source=source.name, platform=source.platform)
     try:
         with harvest_writes(db):
+            if budget is not None and budget.used_up:
+                result.status, result.message = "budget", budget.message(0)
+                return result
             for page in collector.fetch(source, load_state(db, source.name)):
                 rows = collector.to_rows(page.raw)
                 saved = save_page(db, rows, source=source.name, state=page.state, platform=source.platform)
                 _count(result, page.requests, saved, rows.skipped)
+                if price is not None:
+                    reads, cost = price(rows)
+                    result.reads += reads
+                    result.cost_usd = round(result.cost_usd + cost, 6)
+                    if budget is not None:
+                        budget.spent = round(budget.spent + cost, 6)
                 if progress:
                     progress(result)
+                if budget is not None and budget.used_up:
+                    result.status, result.message = "budget", budget.message(result.pages)
+                    break
     except RateLimited as exc:
         result.status, result.message, result.retry_at = "rate-limited", str(exc), exc.retry_at
     except Interrupted as exc:
@@ -160,6 +236,7 @@ def _finish(db: Database, run_id: int, result: SourceResult, finish_run: Callabl
         db, run_id, status=result.status, pages=result.pages, posts_seen=result.posts_seen,
         posts_new=result.posts_new, requests=result.requests, skipped=result.skipped,
         errors=int(result.status == "error"), message=result.message or None, retry_at=result.retry_at,
+        reads=result.reads, cost_usd=result.cost_usd,
     )
 
 

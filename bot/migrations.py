@@ -205,6 +205,37 @@ def review(db: Database) -> None:
     )
 
 
+@migrations(name="0007_costs")
+def costs(db: Database) -> None:
+    # What a harvest run read on a platform that charges per resource read (X), and what
+    # that cost by the platform's prices then: bot status adds them up per month.
+    columns = db["harvest_runs"].columns_dict
+    for column, kind in (("reads", "INTEGER NOT NULL DEFAULT 0"), ("cost_usd", "REAL NOT NULL DEFAULT 0")):
+        if column not in columns:
+            db.execute(f"ALTER TABLE harvest_runs ADD COLUMN {column} {kind}")
+
+
+@migrations(name="0008_refusals")
+def refusals(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- A thread the platform refused to continue (X refuses replies it was not summoned
+        -- to): its posts stay as they are (the refused one pending: it does not exist), and
+        -- no run sends anything for it again until bot post --retry-failed clears this row.
+        CREATE TABLE IF NOT EXISTS refusals (
+            issue_key TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            account TEXT NOT NULL,
+            position INTEGER NOT NULL,      -- the 0-based post that was refused
+            reason TEXT NOT NULL,           -- the one line bot post printed
+            at TEXT NOT NULL,
+            PRIMARY KEY (issue_key, platform, account)
+        );
+        """
+    )
+
+
 @migrations(name="0009_fts_update_triggers")
 def fts_update_triggers(db: Database) -> None:
     # Databases made before the narrower triggers: a thread's count refresh on every harvested

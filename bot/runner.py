@@ -183,7 +183,7 @@ class Runner:
                 next_try = self._retry_later(row["issue_key"], row["attempts"], error, now,
                                              retry_at=retry_at)
                 if issue is not None and error != row["last_error"]:  # told once, not at every check
-                    refused = any(p.state == "failed" for r in results for p in r.posts)
+                    refused = any(r.refused or any(p.state == "failed" for p in r.posts) for r in results)
                     self._notify(issue.key, messages.problem(issue, errors, refused=refused,
                                                              next_try=next_try))
             elif issue is not None:  # no errors: the issue was there to post

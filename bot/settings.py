@@ -70,6 +70,8 @@ _FIELDS: dict[str, tuple[str | None, tuple[str, ...], Any, types.Check]] = {
 _OTHER_KEYS = {
     ("harvest", "max_wait"): types.duration(positive=False),
     ("harvest", "max_total_wait"): types.duration(positive=False),
+    # each platform that charges for reads has a daily harvest budget (bot.harvest.budget)
+    **{("harvest", f"{p.id}_max_cost_per_day"): types.dollars for p in registry.registry() if p.read_price},
 }
 # bot.digest.options checks its keys itself; each platform's [<id>] table, platform_options
 _OWN_TABLES = ("digest", *registry.ids())
@@ -141,13 +143,15 @@ class Settings:
 
     def platform_options(self, platform: str) -> dict[str, Any]:
         """A platform's ``[<id>]`` table in bot.toml over the defaults its registry record gives."""
-        defaults = registry.get(platform).options
+        record = registry.get(platform)
+        defaults = record.options
         table = self.raw.get(platform) or {}
         unknown = sorted(set(table) - set(defaults))
         if unknown:
             known = ", ".join(defaults) or "none"
             raise ConfigError(f"unknown setting {platform}.{unknown[0]} in bot.toml (known: {known})")
-        return {**defaults, **table}
+        merged = {**defaults, **table}
+        return record.check_options(merged) if record.check_options else merged
 
     def source(self, name: str) -> Source:
         for src in self.sources:

@@ -252,7 +252,7 @@ def finish_run(db: Database, run_id: int, *, now: str | None = None, **fields: A
     """Record a run's end: ``status``, counts, ``message``, ``retry_at``."""
     allowed = {
         "status", "pages", "posts_seen", "posts_new", "requests", "skipped", "errors",
-        "message", "retry_at",
+        "message", "retry_at", "reads", "cost_usd",
     }
     unknown = set(fields) - allowed
     if unknown:

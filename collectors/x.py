@@ -21,6 +21,7 @@ from collectors.http import CollectorError, GuardedAdapter, guarded_session
 from collectors.ratelimit import Policy, RateHeaders
 from collectors.rowcheck import validated
 from collectors.urls import link_rows
+from collectors.x_problems import account_problem
 
 PLATFORM = "x"
 DEFAULT_BASE_URL = "https://api.x.com"
@@ -81,7 +82,9 @@ class XCollector:
         policy: Policy | None = None,
         page_size: int = 100,
         include_replies: bool = False,
+        db: Any = None,
     ) -> None:
+        self.db = db  # the store: a thread rebuild reads only the posts it does not hold
         self._bearer_token = bearer_token
         self.base_url = base_url or DEFAULT_BASE_URL
         self.timeout = timeout
@@ -176,31 +179,11 @@ class XCollector:
 
     # -- threads -----------------------------------------------------------------------
     def fetch_thread(self, ref: str) -> Iterator[Page]:
-        """One page: the conversation's root and its author's self-replies, in order."""
-        tweet_id = parse_ref(ref) or (ref if ref.isdigit() else None)
-        if tweet_id is None:
-            raise CollectorError(f"x: not a status URL: {ref}")
-        before = self.requests
-        first = self._call(self.client.get_tweet, tweet_id, **FIELDS)
-        if not isinstance(first.get("data"), dict):
-            raise CollectorError(f"x: tweet {tweet_id} not found ({_errors(first)})")
-        conversation = str(first["data"].get("conversation_id") or tweet_id)
-        bodies = [first]
-        if conversation != tweet_id:
-            bodies.append(self._call(self.client.get_tweet, conversation, **FIELDS))
-        token = None
-        while True:
-            body = self._call(
-                self.client.search_recent_tweets, f"conversation_id:{conversation}",
-                max_results=100, next_token=token, **FIELDS,
-            )
-            bodies.append(body)
-            next_token = (body.get("meta") or {}).get("next_token")
-            if not next_token or next_token == token:
-                break
-            token = next_token
-        merged = merge_thread(bodies, conversation, include_replies=self.include_replies)
-        yield Page(raw=merged, state=None, requests=self.requests - before)
+        """One page: the conversation's root and its author's self-replies, in order; the posts
+        the database holds are not read again (:mod:`collectors.x_thread`)."""
+        from collectors.x_thread import fetch_thread
+
+        yield from fetch_thread(self, ref)
 
     def to_rows(self, raw: Any) -> Rows:
         return to_rows(raw)
@@ -214,48 +197,16 @@ class XCollector:
             raise CollectorError("x: the API refused the bearer token (401): check X_BEARER_TOKEN") from None
         except tweepy.errors.BadRequest as exc:
             raise RejectedRequest(f"x: {exc}") from None
-        except tweepy.errors.Forbidden as exc:
-            raise CollectorError(f"x: forbidden (403), the app's access level may not allow this: {exc}") from None
         except tweepy.errors.HTTPException as exc:
+            reason = account_problem(exc)
+            if reason:
+                raise CollectorError(f"x: {reason}; the source keeps its state") from None
+            if isinstance(exc, tweepy.errors.Forbidden):
+                raise CollectorError(f"x: forbidden (403), the app's access level may not allow this: {exc}") from None
             raise CollectorError(f"x: {exc}") from None
         if not isinstance(body, dict):
             raise CollectorError(f"x: unexpected answer {type(body).__name__}")
         return body
-
-
-def merge_thread(bodies: list[dict[str, Any]], conversation: str, *, include_replies: bool = False) -> dict[str, Any]:
-    """One v2-shaped body: the root, then its author's self-reply chain (or every reply)."""
-    tweets: dict[str, dict[str, Any]] = {}
-    users: dict[str, dict[str, Any]] = {}
-    for body in bodies:
-        includes = body.get("includes") or {}
-        data = body.get("data")
-        for tweet in [*(data if isinstance(data, list) else [data] if data else []), *includes.get("tweets", [])]:
-            if isinstance(tweet, dict) and tweet.get("id") is not None:
-                tweets.setdefault(str(tweet["id"]), tweet)
-        for user in includes.get("users", []):
-            if isinstance(user, dict) and user.get("id") is not None:
-                users.setdefault(str(user["id"]), user)
-    root = tweets.get(conversation)
-    if root is None:
-        raise CollectorError(f"x: the conversation's first post {conversation} is not available")
-    members = [t for t in tweets.values() if str(t.get("conversation_id") or conversation) == conversation]
-    ordered = sorted(members, key=lambda t: int(t["id"]))
-    if include_replies:
-        chain = ordered
-    else:
-        author = str(root.get("author_id"))
-        chain_ids = {conversation}
-        for tweet in ordered:
-            if str(tweet.get("author_id")) == author and _parent(tweet) in chain_ids:
-                chain_ids.add(str(tweet["id"]))
-        chain = [t for t in ordered if str(t["id"]) in chain_ids]
-    wanted_users = {str(t.get("author_id")) for t in chain}
-    return {
-        "data": chain,
-        "includes": {"users": [u for uid, u in users.items() if uid in wanted_users]},
-        "meta": {"result_count": len(chain), "conversation_id": conversation},
-    }
 
 
 @validated  # every row checked against the row shapes (collectors.rowcheck)

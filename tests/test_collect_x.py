@@ -11,7 +11,8 @@ from bot.settings import Source
 from collectors.base import RateLimited
 from collectors.http import CollectorError, TransientError, rebase
 from collectors.ratelimit import Policy
-from collectors.x import XCollector, merge_thread, parse_ref, to_rows
+from collectors.x import XCollector, parse_ref, to_rows
+from collectors.x_thread import merge_thread
 from tests.fakes.common import ABSENT, FakeClock, Reply
 from tests.fakes.x_server import (
     CONVERSATION,

@@ -67,10 +67,15 @@ def test_harvest_prints_a_summary_table(bot, db, x_server, reddit_server):
     result = bot("harvest")
 
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == [
-        "source      platform  seen  new  requests  skipped  status",
-        "x-ml        x          120  120         2        0  ok",
-        "reddit-new  reddit     100  100         2        0  ok",
+    run = next(db.query("select reads, cost_usd from harvest_runs where platform = 'x'"))
+    # X charges each post and user returned; a user on both pages is counted twice (an upper
+    # bound: X deduplicates a resource within a UTC day): 120 posts, 50 + 20 users.
+    assert run["reads"] == 120 + 50 + 20
+    assert run["cost_usd"] == pytest.approx(120 * 0.005 + 70 * 0.010)
+    assert [line.split() for line in result.stdout.splitlines()] == [
+        "source platform seen new requests skipped reads cost status".split(),
+        ["x-ml", "x", "120", "120", "2", "0", str(run["reads"]), f"${run['cost_usd']:.2f}", "ok"],
+        "reddit-new reddit 100 100 2 0 0 $0.00 ok".split(),  # Reddit's reads are free
     ]
     assert db["posts"].count == 220
     assert "x-secret-token" not in result.output
@@ -250,3 +255,78 @@ def test_thread_replies_flag_keeps_everyones_replies(bot, db, x_server):
     assert result.stdout.splitlines()[0] == "7 posts"
     # root -> happycamper -> snowman -> happycamper: three levels down
     assert "      @happycamper · 2020-06-25T06:14:19Z" in result.stdout.splitlines()
+
+
+def test_an_x_harvest_stops_at_its_daily_budget_keeping_its_pages_and_state(bot, db, x_server, tmp_path):
+    from bot.platforms.x.pricing import prices_on
+
+    tweets, users = synthetic_tweets(120)
+    x_server.serve_tweets("/2/tweets/search/recent", tweets, users=users)
+    (tmp_path / "bot.toml").write_text(TOML + "\n[harvest]\nx_max_cost_per_day = 0.30\n", encoding="utf-8")
+
+    first = bot("harvest", "--source", "x-ml")
+
+    assert first.exit_code == 0, first.output
+    header, row = first.stdout.splitlines()
+    assert header.split() == ["source", "platform", "seen", "new", "requests", "skipped", "reads", "cost", "status"]
+    run = next(db.query("select * from harvest_runs where source = 'x-ml'"))
+    posts, authors = db["posts"].count, db["authors"].count
+    table = prices_on()
+    assert run["reads"] == posts + authors and posts == 100  # one page of two: the budget was spent
+    assert run["cost_usd"] == pytest.approx(posts * table.post_read + authors * table.user_read)
+    assert row.split() == ["x-ml", "x", "100", "100", "1", "0", str(run["reads"]), f"${run['cost_usd']:.2f}", "budget"]
+    assert "x-ml: stopped at [harvest] x_max_cost_per_day = $0.30" in first.stderr
+    assert "kept its 1 pages and its state" in first.stderr
+    assert db["harvest_state"].count == 1
+
+    again = bot("harvest", "--source", "x-ml")  # the same day: not one request more
+
+    assert again.exit_code == 0
+    assert x_server.count() == 1
+    assert again.stdout.splitlines()[1].split()[-1] == "budget"
+    status = bot("status")
+    assert (f"X spend this month (UTC, our records): ${run['cost_usd']:.2f} · 0 posts $0.00 · "
+            f"{run['reads']} reads ${run['cost_usd']:.2f}") in status.stdout
+
+
+@pytest.mark.parametrize("status, body, reason", [
+    (402, "NO_CREDITS", "X's credit balance is too low to read: add credits in X's Developer Console"),
+    (403, "NOT_ENROLLED", "X refused the app as not enrolled (client-not-enrolled)"),
+])
+def test_an_x_account_problem_stops_the_source_in_one_line(bot, db, x_server, status, body, reason):
+    from tests.fakes import x_billing
+
+    x_server.route("GET", "/2/tweets/search/recent", Reply(status=status, body=getattr(x_billing, body)))
+    result = bot("harvest", "--source", "x-ml")
+    assert result.exit_code == 1
+    assert f"x-ml: x: {reason}" in result.stderr and "the source keeps its state" in result.stderr
+    assert db["harvest_state"].count == 0 and db["posts"].count == 0
+
+
+def test_a_thread_read_again_skips_the_tweets_we_hold(bot, db, x_server):
+    serve_conversation(x_server)
+    url = "https://x.com/snowman/status/1275882613572583424"
+    first = bot("thread", url)
+    assert first.exit_code == 0, first.output
+    lookups = sum(1 for r in x_server.requests if r.path.startswith("/2/tweets/1"))
+    assert lookups == 2  # the tweet and its conversation's root
+    before = len(x_server.requests)
+
+    again = bot("thread", url)
+
+    assert again.exit_code == 0, again.output
+    assert again.stdout == first.stdout
+    new = x_server.requests[before:]
+    assert [r.path for r in new] == ["/2/tweets/search/recent"] * 2  # no lookup: we hold both
+    assert "since_id" not in new[0].query  # a 2020 thread: older than recent search's window
+    assert db["posts"].count == 3
+
+
+def test_since_id_is_the_newest_held_tweet_within_recent_searchs_window():
+    from collectors.x_thread import TWEPOCH_MS, newest_recent
+
+    now = 1_800_000_000.0
+    fresh = str((int(now * 1000) - 3600_000 - TWEPOCH_MS) << 22)
+    stale = str((int(now * 1000) - 8 * 86400_000 - TWEPOCH_MS) << 22)
+    assert newest_recent({stale, fresh}, now=now) == fresh
+    assert newest_recent({stale}, now=now) is None and newest_recent(set(), now=now) is None

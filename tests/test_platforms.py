@@ -64,11 +64,11 @@ def test_collectors_import_nothing_from_bot():
 
 def test_a_platform_table_in_bot_toml_takes_only_the_keys_its_record_declares(tmp_path):
     config = tmp_path / "bot.toml"
-    config.write_text('[x]\nvisibility = "public"\n', encoding="utf-8")
+    config.write_text('[bluesky]\nvisibility = "public"\n', encoding="utf-8")
     settings = load(config, environ={}, dotenv=None)
-    with pytest.raises(ConfigError, match=r"unknown setting x\.visibility in bot.toml \(known: none\)"):
-        settings.platform_options("x")
-    assert load(None, environ={}, dotenv=None).platform_options("x") == {}
+    with pytest.raises(ConfigError, match=r"unknown setting bluesky\.visibility in bot.toml \(known: none\)"):
+        settings.platform_options("bluesky")
+    assert load(None, environ={}, dotenv=None).platform_options("bluesky") == {}
 
 
 def test_rate_headers_read_each_form_of_reset():

@@ -24,6 +24,7 @@ def columns(html: str) -> dict[str, str]:
 
 
 def test_cards_show_the_handles_and_the_link_cards_with_the_cover(cli_run, tmp_path):
+    (tmp_path / "bot.toml").write_text('[x]\nlinks = "every"\n', encoding="utf-8")  # highlights linked too
     html = page(cli_run, tmp_path, PAGE, env={"BLUESKY_HANDLE": "ml4sci.bsky.social", "X_HANDLE": "ml4sci_bot"})
     x, bluesky = columns(html)["x"], columns(html)["bluesky"]
     assert x.count('<span class="handle">@ml4sci_bot</span>') == 6
@@ -37,6 +38,9 @@ def test_cards_show_the_handles_and_the_link_cards_with_the_cover(cli_run, tmp_p
     assert ('<a href="https://ml4sci.substack.com/p/ml4sci-100-protein-design" '
             'title="https://ml4sci.substack.com/p/ml4sci-100-protein-design">ml4sci.substack.com/p/ml4…</a>') in x
     assert '>arxiv.org/abs/2107.00001</a>' in x
+    # Each X post's price under its foot (a linked one $0.20), the thread's under its heading.
+    assert x.split("</article>")[0].count('<span class="cost">$0.20</span>') == 1
+    assert '<p class="cost">X cost: ' in x and '<span class="cost">' not in bluesky
     assert 'href=""' not in html and "<script" not in html
 
 

@@ -40,7 +40,8 @@ def test_a_refused_bluesky_login_does_not_stop_the_x_thread(cli_run, x, bsky_net
     assert len(x.tweets) == 7
 
 
-def test_retry_failed_sends_a_refused_post_once_its_cause_is_gone(cli_run, x):
+def test_retry_failed_sends_a_refused_post_once_its_cause_is_gone(cli_run, x, tmp_path):
+    (tmp_path / "bot.toml").write_text('[x]\nreconcile_grace = "0s"\n', encoding="utf-8")
     shown = json.loads(cli_run("preview", str(SAMPLE_ISSUE), "--url", ISSUE_URL, "--platform", "x",
                                "--format", "json").stdout)["threads"]["x"]
     squatter = x.add_tweet(shown[2]["text"])  # the account posted this text before, elsewhere
@@ -50,7 +51,8 @@ def test_retry_failed_sends_a_refused_post_once_its_cause_is_gone(cli_run, x):
     assert "x: incomplete 2/7 (2 new" in first.stdout
     again = cli_run(*args("x"), env=env)
     assert again.exit_code == 1
-    assert "fix it, then bot post --retry-failed" in again.stderr
+    assert "the same text was posted elsewhere" in again.stderr
+    assert "delete the other post, then bot post --retry-failed" in again.stderr
     x.delete(squatter.id)  # the author removes the old post
     retried = cli_run(*args("x") + ["--retry-failed"], env=env)
     assert retried.exit_code == 0, retried.output

@@ -17,7 +17,6 @@ import unicodedata
 
 import pytest
 
-from bot.platforms.x.publish import resume_time, same_text
 from collectors.ratelimit import utc_iso
 from tests.conftest import ROOT, SAMPLE_ISSUE
 from tests.fakes.common import FakeClock, Reply
@@ -41,6 +40,13 @@ def x(clock):
 @pytest.fixture
 def env(x) -> dict[str, str]:
     return {**x.credentials.env(x.base_url), "BOT_HTTP_TIMEOUT": "5"}
+
+
+@pytest.fixture
+def no_grace(tmp_path):
+    """``[x] reconcile_grace = "0s"``: a post not on the account is taken not to exist at once
+    (as if X's timelines never lagged); the grace itself is tested in test_publish_x_2026.py."""
+    (tmp_path / "bot.toml").write_text('[x]\nreconcile_grace = "0s"\n', encoding="utf-8")
 
 
 @pytest.fixture
@@ -150,7 +156,7 @@ def test_killed_after_post_k_then_rerun_posts_the_thread_exactly_once(x, env, sh
     assert x.refused == []
 
 
-def test_killed_before_x_received_the_post_sends_it_once(x, env, shown, db_path):
+def test_killed_before_x_received_the_post_sends_it_once(x, env, shown, db_path, no_grace):
     """The held request never reached X: the rerun looks, finds nothing, and sends it."""
     x.fault_on_create(3, "stall")
     process = post_process(db_path, env)
@@ -194,7 +200,7 @@ def test_a_timeline_that_lags_leaves_the_post_unknown_and_the_next_run_finds_it(
     first = post(cli_run, {**env, "BOT_HTTP_TIMEOUT": "0.5"})
     x.release()
     assert first.exit_code == 1
-    assert "not on the account yet; run bot post again to check and resume" in first.stderr
+    assert "not on the account yet (timelines lag); it is never sent twice: run bot post again after" in first.stderr
     assert [r["state"] for r in outbox(db)][:4] == ["sent", "sent", "unknown", "pending"]
     assert len(x.tweets) == 3
 
@@ -204,7 +210,7 @@ def test_a_timeline_that_lags_leaves_the_post_unknown_and_the_next_run_finds_it(
     assert x.endpoint_counts()["POST /2/tweets"] == len(shown)  # post 3 was never sent again
 
 
-def test_a_503_that_created_nothing_is_sent_once_on_the_next_run(cli_run, x, env, shown, db):
+def test_a_503_that_created_nothing_is_sent_once_on_the_next_run(cli_run, x, env, shown, db, no_grace):
     x.fault_on_create(3, "503")
     first = post(cli_run, env)
     assert first.exit_code == 1
@@ -293,7 +299,7 @@ def test_a_parent_deleted_on_x_before_the_resume_fails_the_next_post_clearly(cli
 
 
 # -- duplicate content ---------------------------------------------------------------------------
-def test_duplicate_content_for_a_post_of_ours_is_reconciled_to_sent(cli_run, x, env, shown, db):
+def test_duplicate_content_for_a_post_of_ours_is_reconciled_to_sent(cli_run, x, env, shown, db, no_grace):
     """Post 3 was created but the timeline hid it twice; the resend is refused as duplicate
     content, and only finding it on the account makes it sent."""
     x.timeline_lag = 2
@@ -312,9 +318,10 @@ def test_duplicate_content_for_a_post_of_ours_is_reconciled_to_sent(cli_run, x, 
     assert events == ["sending", "unknown", "pending", "sending", "unknown", "sent"]
 
 
-def test_duplicate_content_not_on_the_thread_fails_with_a_clear_error(cli_run, x, env, shown, db):
+def test_duplicate_content_not_on_the_thread_stops_with_a_clear_error(cli_run, x, env, shown, db, no_grace):
     """The closing post's text was already posted on its own (an earlier issue's thread, by
-    hand): X refuses it as a duplicate, it is not in this thread, so it is failed, not sent."""
+    hand): X refuses it as a duplicate, it is not in this thread, so it is not sent; it stays
+    unknown (never failed: a duplicate refusal says the text exists) and is never sent again."""
     earlier = x.add_tweet(shown[-1]["text"])
     n = len(shown)
     result = post(cli_run, env)
@@ -322,10 +329,11 @@ def test_duplicate_content_not_on_the_thread_fails_with_a_clear_error(cli_run, x
     (line,) = errors(result)
     parent = outbox(db)[n - 2]["remote_id"]
     assert f"post {n}/{n} of issue" in line
-    assert (f"X refused it as duplicate content, and the account has no such post as a reply to "
-            f"{parent}: the same text was posted before elsewhere") in line
+    assert ("as duplicate content, and 0 s later the account still has no such post as a "
+            f"reply to {parent}: the same text was posted elsewhere; it is kept unknown and never "
+            "sent again") in line
     rows = outbox(db)
-    assert [r["state"] for r in rows] == ["sent"] * (n - 1) + ["failed"]
+    assert [r["state"] for r in rows] == ["sent"] * (n - 1) + ["unknown"]
     assert "duplicate content" in rows[-1]["last_error"]
     assert len(x.tweets) == n  # the earlier one and seven of ours: never "sent" by assumption
     assert all(t.id != rows[-1]["remote_id"] for t in x.tweets) and rows[-1]["remote_id"] is None
@@ -333,11 +341,11 @@ def test_duplicate_content_not_on_the_thread_fails_with_a_clear_error(cli_run, x
     assert earlier in x.tweets
 
     status = cli_run("status")
-    assert "failed" in status.stdout and "duplicate content" in status.stdout
-    before = len(x.requests)
-    again = post(cli_run, env)
-    assert again.exit_code == 1 and "failed earlier" in again.stderr
-    assert len(x.requests) == before
+    assert "in progress" in status.stdout and "duplicate content" in status.stdout
+    creates = x.endpoint_counts()["POST /2/tweets"]
+    again = post(cli_run, env)  # looks again (one read), sends nothing
+    assert again.exit_code == 1 and "never sent again" in again.stderr
+    assert x.endpoint_counts()["POST /2/tweets"] == creates
 
 
 # -- credentials -----------------------------------------------------------------------------------
@@ -380,31 +388,3 @@ def test_two_processes_started_together_post_one_thread(x, env, shown, db_path, 
         assert sorted(code for _, _, code in outcomes) == [0, 1]
     assert_one_thread(x, shown)
     assert x.refused == []
-
-
-# -- pure functions ------------------------------------------------------------------------------
-@pytest.mark.parametrize(("sent", "seen", "same"), [
-    ("Read https://arxiv.org/abs/2101.00001 now 2/5", "Read https://t.co/AbCdEfGhIj now 2/5", True),
-    ("A bare domain: arxiv.org/abs/1 counts", "A bare domain: https://t.co/AbCdEfGhIj counts", True),
-    ("Q&A <live> on example.com.", "Q&amp;A &lt;live&gt; on https://t.co/AbCdEfGhIj.", True),
-    ("Line one\n\nline two", "Line one\n\nline two", True),
-    ("Cafe\u0301 menu", "Café menu", True),  # NFC on both sides
-    ("Post 2/5", "Post 3/5", False),
-    ("Read https://arxiv.org/abs/1 now", "Read now https://t.co/AbCdEfGhIj", False),
-])
-def test_same_text_matches_what_x_returns(sent, seen, same):
-    assert same_text(sent, seen) is same
-
-
-def test_resume_time_reads_the_limit_that_is_used_up():
-    now = 1_700_000_000.0
-    window = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": "1700000900",
-              "x-user-limit-24hour-remaining": "40", "x-user-limit-24hour-reset": "1700050000"}
-    assert resume_time(window, now=now) == ("2023-11-14T22:28:20Z", "X's 15-minute rate limit")
-    cap = {"x-rate-limit-remaining": "99", "x-rate-limit-reset": "1700000900",
-           "x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": "1700050000"}
-    assert resume_time(cap, now=now) == ("2023-11-15T12:06:40Z", "X's 24-hour posting limit")
-    both = {**cap, "x-rate-limit-remaining": "0"}
-    assert resume_time(both, now=now)[0] == "2023-11-15T12:06:40Z"
-    assert resume_time({"retry-after": "60"}, now=now) == ("2023-11-14T22:14:20Z", "X's rate limit")
-    assert resume_time({}, now=now) == (None, "X's rate limit")

@@ -56,7 +56,10 @@ def test_another_newsletter_is_named_as_itself_never_ml4sci(cli_run, feed_file):
     x = data["threads"]["x"]
     assert x[0]["text"].startswith("The Gradient Weekly: Issue 3: Optics\n\n🧵")
     assert "Thanks for reading The Gradient Weekly #3!" in x[-1]["text"]
-    assert "https://gradientweekly.example.org" in x[-1]["links"]  # its own home, not ml4sci's
+    # Its own home, not ml4sci's, on Bluesky's closing post (X's closing post has no link under
+    # the default [x] links = "opening").
+    assert "https://gradientweekly.example.org" in data["threads"]["bluesky"][-1]["links"]
+    assert x[-1]["links"] == []
     assert data["warnings"][0].startswith("read entry 1 of 3 of the feed (the newest)")
 
 

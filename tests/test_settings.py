@@ -221,3 +221,19 @@ def test_example_config_has_no_unknown_keys():
     from tests.conftest import ROOT
 
     assert load(ROOT / "bot.toml.example", environ={}, dotenv=None).warnings == ()
+
+
+def test_a_daily_harvest_budget_is_a_known_typed_key(tmp_path):
+    # [harvest] x_max_cost_per_day is read by the harvest (issue 12): no "unknown key" warning,
+    # a wrong type is one line, and a typo still gets the nearest key.
+    from bot.settings import load
+
+    path = tmp_path / "bot.toml"
+    path.write_text("[harvest]\nx_max_cost_per_day = 1.5\n", encoding="utf-8")
+    assert load(path, dotenv=None, environ={}).warnings == ()
+    path.write_text('[harvest]\nx_max_cost_per_day = "lots"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"harvest\.x_max_cost_per_day must be US dollars"):
+        load(path, dotenv=None, environ={}).warnings
+    path.write_text("[harvest]\nx_max_cost_per_dy = 1\n", encoding="utf-8")
+    (warning,) = load(path, dotenv=None, environ={}).warnings
+    assert "did you mean harvest.x_max_cost_per_day?" in warning

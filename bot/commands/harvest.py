@@ -54,13 +54,19 @@ def harvest(app, names: tuple[str, ...], platform: str | None, load_path: str | 
 
 def summary(results) -> str:
     """A plain table: one row per source."""
-    header = ("source", "platform", "seen", "new", "requests", "skipped", "status")
+    from bot.costs import usd
+
+    priced = any(r.reads or r.cost_usd for r in results)
+    header: tuple[str, ...] = ("source", "platform", "seen", "new", "requests", "skipped", "status")
+    if priced:
+        header = (*header[:6], "reads", "cost", "status")
     rows = [header] + [
-        (r.source, r.platform, str(r.posts_seen), str(r.posts_new), str(r.requests), str(r.skipped), r.status)
+        (r.source, r.platform, str(r.posts_seen), str(r.posts_new), str(r.requests), str(r.skipped),
+         *((str(r.reads), usd(r.cost_usd)) if priced else ()), r.status)
         for r in results
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    numeric = {2, 3, 4, 5}
+    numeric = {2, 3, 4, 5, 6, 7} if priced else {2, 3, 4, 5}
     lines = []
     for row in rows:
         cells = [cell.rjust(w) if i in numeric else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]

@@ -53,4 +53,23 @@ def post(app, source, platform, pick, highlights, url, entry, dry_run, yes, retr
     results = post_threads(app.db, issue, threads, publishers=publishers, retry_failed=retry_failed)
     for line in report(results):
         click.echo(line)
+    for result in results:
+        spent = _spent_now(result, app.settings)
+        if spent:
+            click.echo(spent)
     raise_unfinished(results)
+
+
+def _spent_now(result, settings) -> str | None:
+    """``x: 7 new posts, $0.29 at its prices``: what this run's new posts cost, where posting is charged."""
+    from bot import platforms
+    from bot.costs import price_posts, usd
+
+    if not result.sent_now:
+        return None
+    sent = [p for p in result.posts if p.state == "sent"][-result.sent_now:]
+    prices = price_posts(result.platform, [p.text for p in sent], settings)
+    if prices is None:
+        return None
+    return (f"{result.platform}: {result.sent_now} new post{'s' if result.sent_now != 1 else ''}, "
+            f"{usd(sum(prices))} at {platforms.name(result.platform)}'s prices")

@@ -36,6 +36,7 @@ def preview(app, source, platform, pick, highlights, url, entry, fmt, output, li
         bot preview https://example.substack.com/feed --entry 2 --stories
     """
     from bot import preview as render
+    from bot.costs import thread_costs
     from bot.drafts.store import plan as plan_for
     from bot.resolve import resolve_issue
 
@@ -50,12 +51,13 @@ def preview(app, source, platform, pick, highlights, url, entry, fmt, output, li
     threads, plan = planned.threads, planned.plan
     if planned.drafted:
         click.echo(draft_note(issue, planned), err=True)
+    costs = thread_costs(issue, threads, app.settings, pick=parse_pick(pick), count=highlights)
     if fmt == "json":
-        click.echo(render.to_json(issue, threads, plan=plan))
+        click.echo(render.to_json(issue, threads, plan=plan, costs=costs))
     elif fmt == "html":
         from bot.review.cards import accounts
 
-        page = render.to_html(issue, threads, accounts=accounts(app.settings, issue))
+        page = render.to_html(issue, threads, accounts=accounts(app.settings, issue), costs=costs)
         if output == "-":
             click.echo(page)
         else:
@@ -63,4 +65,5 @@ def preview(app, source, platform, pick, highlights, url, entry, fmt, output, li
             write_output(str(path), page)
             click.echo(f"wrote {path} ({sum(len(t.posts) for t in threads.values())} posts)")
     else:
-        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty(), plan=plan), nl=False)
+        click.echo(render.to_text(issue, threads, color=sys.stdout.isatty(), plan=plan, costs=costs),
+                   nl=False)

@@ -34,12 +34,16 @@ def status(app, fmt, health) -> None:
             raise click.ClickException(f"unhealthy: {problem}")
         click.echo("healthy")
         return
+    from bot.costs import month_spend
+
     threads, issues, jobs = summary(db), issue_states(db), job_rows(db)
+    spend = month_spend(db, app.settings)
     if fmt == "json":
-        click.echo(json.dumps({"threads": threads, "issues": issues, "jobs": jobs}, indent=2,
-                              ensure_ascii=False))
+        click.echo(json.dumps({"threads": threads, "issues": issues, "jobs": jobs, "spend": spend},
+                              indent=2, ensure_ascii=False))
         return
     _threads(threads)
+    _spend(spend)
     if issues:
         gate = " (approval required)" if app.settings.require_approval else ""
         click.echo(f"\nIssues{gate}:")
@@ -59,6 +63,17 @@ def status(app, fmt, health) -> None:
                 click.echo(f"      {row['error']}")
 
 
+def _spend(spend) -> None:
+    from bot import platforms
+    from bot.costs import usd
+
+    for platform, row in spend.items():
+        click.echo(
+            f"{platforms.name(platform)} spend this month (UTC, our records): {usd(row['total_usd'])}"
+            f" · {row['posts']} posts {usd(row['posts_usd'])} · {row['reads']} reads {usd(row['reads_usd'])}"
+        )
+
+
 def _threads(rows) -> None:
     if not rows:
         click.echo("Nothing posted yet.")
@@ -70,7 +85,8 @@ def _threads(rows) -> None:
         label = f"#{row['number']} " if row["number"] is not None else ""
         title = (row["title"] or row["issue_key"])[:60]
         state = "posted" if row["sent"] == row["posts"] else (
-            "failed" if row["failed"] else "in progress" if row["unsettled"] else "pending"
+            "refused" if row["refused"] else "failed" if row["failed"]
+            else "in progress" if row["unsettled"] else "pending"
         )
         if row["issue_key"] != shown_issue:  # one header per issue, its platforms below it
             click.echo(f"{label}{title}")
@@ -81,5 +97,7 @@ def _threads(rows) -> None:
         )
         if row["first_url"] and row["sent"]:
             click.echo(f"           {row['first_url']}")
-        if row["last_error"] and row["sent"] != row["posts"]:
+        if row["refused"]:
+            click.echo(f"           refused: {row['refused']}")
+        elif row["last_error"] and row["sent"] != row["posts"]:
             click.echo(f"           last error: {row['last_error']}")

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.compose.highlights import Highlight, LeftOut, choose
@@ -40,22 +40,28 @@ def make_plan(
     platforms: Sequence[str] | None = None,
     pick: Sequence[int] | None = None,
     count: int | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> Plan:
-    """Choose the highlights and compose one thread per platform."""
+    """Choose the highlights and compose one thread per platform (``links`` overrides each
+    platform's ``links`` option: the preview prices every choice)."""
     refuse_unpostable(issue)
     highlights, left = choose(
         issue, count=count if count is not None else settings.highlights, pick=list(pick) if pick else None
     )
+    wanted = tuple(platforms or settings.platforms)
+    styles = {p: settings.platform_options(p) for p in wanted}
     # The newsletter's identity: its settings, else what the issue says of itself.
     threads = compose_threads(
         issue,
         highlights,
-        platforms=tuple(platforms or settings.platforms),
+        platforms=wanted,
         numbering=settings.numbering,
         newsletter_name=settings.newsletter_name or issue.newsletter or "",
         subscribe_url=settings.subscribe_url,
         fallback_url=settings.newsletter_url or issue.home_url,
         langs=tuple(settings.langs),
+        links={**{p: o["links"] for p, o in styles.items() if "links" in o}, **(links or {})},
+        formats={p: o["format"] for p, o in styles.items() if "format" in o},
     )
     keyed = {platform: replace(thread, issue_key=issue.key) for platform, thread in threads.items()}
     return Plan(threads=keyed, highlights=tuple(highlights), left_out=tuple(left))

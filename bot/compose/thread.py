@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,6 +44,10 @@ class ComposeOptions:
     subscribe_url: str | None = None
     fallback_url: str | None = None
     langs: tuple[str, ...] = ("en",)
+    #: per platform, which posts carry links: "every" (the default), "opening" or "none"
+    links: Mapping[str, str] = field(default_factory=dict)
+    #: per platform, "thread" (the default) or "single" (one post: the opening and the topics)
+    formats: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ def compose_threads(
     subscribe_url: str | None = None,
     fallback_url: str | None = None,
     langs: Sequence[str] = ("en",),
+    links: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
 ) -> dict[str, Thread]:
     """One :class:`Thread` per platform, in the order of ``platforms``.
 
@@ -76,6 +82,8 @@ def compose_threads(
         subscribe_url=subscribe_url,
         fallback_url=fallback_url,
         langs=tuple(langs),
+        links=dict(links or {}),
+        formats=dict(formats or {}),
     )
     items = [_as_item(h) for h in highlights]
     for platform in options.platforms:
@@ -98,7 +106,12 @@ def _as_item(highlight: Any) -> Item:
 
 def _compose(platform: str, issue: Issue, *, items: Sequence[Item], options: ComposeOptions) -> Thread:
     rules = RULES[platform]
+    policy = options.links.get(platform, "every")
     link, warnings = _issue_link(issue, options.fallback_url)
+    if policy == "none":
+        link = None
+    if options.formats.get(platform, "thread") == "single":
+        return _single(platform, issue, link, items=items, options=options, warnings=warnings)
     if not items:
         warnings.append("no highlights: the thread has only the opening and closing posts")
     total = len(items) + 2  # no fewer posts than this; more rounds only if highlights continue
@@ -109,9 +122,11 @@ def _compose(platform: str, issue: Issue, *, items: Sequence[Item], options: Com
         )
         drafts = [opening]
         for item in items:
-            drafts.extend(_highlight(item, rules, reserve=reserve, post_number=len(drafts) + 1))
+            drafts.extend(_highlight(item, rules, reserve=reserve, post_number=len(drafts) + 1,
+                                     linked=policy == "every"))
         drafts.append(
-            _closing(issue, rules, reserve=reserve, options=options, post_number=len(drafts) + 1)
+            _closing(issue, rules, reserve=reserve, options=options, post_number=len(drafts) + 1,
+                     linked=policy == "every")
         )
         if not options.numbering or len(drafts) <= total:
             break
@@ -182,11 +197,13 @@ def _headline(issue: Issue, newsletter_name: str) -> str:
     return title
 
 
-def _highlight(item: Item, rules: Rules, *, reserve: str, post_number: int) -> list[_Draft]:
-    """One post per story: its headline and as much commentary as fits, with its main link."""
-    text = _clean(item.text)
+def _highlight(item: Item, rules: Rules, *, reserve: str, post_number: int, linked: bool = True
+               ) -> list[_Draft]:
+    """One post per story: its headline and as much commentary as fits, with its main link
+    (``linked``; else with no link at all, not even one in its text)."""
+    text = _clean(item.text) if linked else unlinked(_clean(item.text), rules)
     head = " ".join(part for part in (item.marker, f"[{item.tag}]" if item.tag else None) if part)
-    link = item.main_link if item.main_link and _WEB.match(item.main_link) else None
+    link = item.main_link if linked and item.main_link and _WEB.match(item.main_link) else None
     tail = f"\n{link}" if link and link not in text else ""
     body = summarise(f"{head} {text}".strip(), rules, tail=tail + reserve)
     if not body and not text:
@@ -229,11 +246,12 @@ def summarise(text: str, rules: Rules, *, tail: str = "") -> str:
 
 
 def _closing(
-    issue: Issue, rules: Rules, *, reserve: str, options: ComposeOptions, post_number: int
+    issue: Issue, rules: Rules, *, reserve: str, options: ComposeOptions, post_number: int,
+    linked: bool = True,
 ) -> _Draft:
     url = subscribe_link(
         issue.url, fallback_url=options.fallback_url, subscribe_url=options.subscribe_url
-    )
+    ) if linked else None
     name = _clean(options.newsletter_name)
     # The issue's number (else its title) keeps this post unique per issue: X refuses a text
     # the account has posted before ("duplicate content"), and a closing post is otherwise
@@ -255,6 +273,45 @@ def _closing(
             f"post {post_number} (the closing) cannot fit in {rules.describe_limit()}: {text!r}"
         )
     return _Draft(text, "closing")
+
+
+def unlinked(text: str, rules: Rules) -> str:
+    """``text`` without the links the platform would find in it (and the space they leave)."""
+    post = rules.make_post(text, role="highlight", item_index=None, card=None)
+    for start, end, _href in reversed(rules.link_spans(post)):
+        text = text[:start] + text[end:]
+    return _SPACES.sub(" ", text).replace(" .", ".").replace(" ,", ",").replace("()", "").strip()
+
+
+def _single(platform: str, issue: Issue, link: str | None, *, items: Sequence[Item],
+            options: ComposeOptions, warnings: list[str]) -> Thread:
+    """One post: the headline, the highlights' headlines as topics (as many as fit), the link."""
+    rules = RULES[platform]
+    head = _headline(issue, options.newsletter_name)
+    topics = [_topic(unlinked(_clean(item.headline or item.text), rules)) for item in items]
+    topics = [t for t in topics if t]
+    for keep in range(len(topics), -1, -1):
+        listed = "\n".join(f"• {t}" for t in topics[:keep])
+        text = _paragraphs(head, listed, link or "")
+        if rules.fits(text):
+            break
+    if not rules.fits(text):  # not even the headline and the link: the opening's own shortening
+        opening, _shortened = _opening(issue, link, rules=rules, reserve="", options=options,
+                                       has_items=False)
+        text = opening.text
+        keep = 0
+    if keep < len(topics):
+        warnings.append(f"the single post on {_name(platform)} names {keep} of {len(topics)} topics")
+    post = make_post(rules, text, role="opening", item_index=None, card=None, where="post 1")
+    warnings.extend(rules.warnings((post,)))
+    return Thread(platform=platform, posts=(post,), langs=options.langs, warnings=tuple(warnings))
+
+
+def _topic(text: str, words: int = 8) -> str:
+    """A story's headline, or its first words: a topic fits on one line of a single post."""
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".")
+    cut = first.split()
+    return " ".join(cut[:words]).rstrip(",;:—–") + (ELLIPSIS if len(cut) > words else "")
 
 
 def subscribe_link(

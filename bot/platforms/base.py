@@ -89,6 +89,17 @@ class Platform:
     options: dict[str, Any] = field(default_factory=dict)
     #: the options its ``[[sources]]`` may carry, each with its type check (bot.config_types)
     source_options: dict[str, Any] = field(default_factory=dict)
+    #: checks and normalises that table (raising a one-line ConfigError); None: taken as written
+    check_options: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    #: what creating one post with this text costs in US dollars, under the platform's options
+    #: (a platform that charges per request); None: posting is free
+    price: Callable[[str, dict[str, Any]], float] | None = None
+    #: what one harvested page's rows cost to read, as (resources charged, US dollars), under the
+    #: platform's options; None: reading is free
+    read_price: Callable[[Any, dict[str, Any]], tuple[int, float]] | None = None
+    #: the values its ``links`` option takes, most links first ("every", "opening", "none");
+    #: the preview prices each; () for a platform that keeps every link
+    link_policies: tuple[str, ...] = ()
 
     @property
     def posts(self) -> bool:

@@ -20,8 +20,16 @@ from typing import Literal, Protocol
 from sqlite_utils import Database
 
 from bot.errors import BotError
-from bot.publish.outbox import UNSETTLED, OutboxPost, thread_posts, transition
-from bot.timeutil import Clock, parse_iso, utcnow
+from bot.publish.outbox import (
+    UNSETTLED,
+    OutboxPost,
+    attempted_at,
+    refusal,
+    refuse,
+    thread_posts,
+    transition,
+)
+from bot.timeutil import Clock, iso, parse_iso, utcnow
 
 
 class PublishError(BotError):
@@ -34,6 +42,19 @@ class PublishRateLimited(PublishError):
     def __init__(self, message: str, retry_at: str | None) -> None:
         self.retry_at = retry_at
         super().__init__(message)
+
+
+class PublishPending(PublishRateLimited):
+    """A post may exist but is not visible yet (timelines lag): look again after ``retry_at``."""
+
+
+class PublishRefused(PublishError):
+    """The platform refused to continue the thread; no rerun sends anything for it."""
+
+
+class PublishDuplicate(PublishError):
+    """Refused as duplicate content and, after the grace, not in the thread: the same text is
+    elsewhere on the account. Kept ``unknown`` (it may exist), never sent again by itself."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +73,17 @@ class Verdict:
     * ``fix_and_retry``: refused for a reason the user can fix (credentials, permissions):
       nothing was created, the post goes back to ``pending``;
     * ``refused``: the post itself was refused and does not exist: ``failed``;
-    * ``duplicate``: refused as a repeat: ours only if the account has it in this very place;
-    * ``uncertain``: a timeout, a dropped connection, a 5xx: it may exist; look before deciding.
+    * ``duplicate``: refused as a repeat: evidence that it exists; never sent again;
+    * ``uncertain``: a timeout, a dropped connection, a 5xx: it may exist; look before deciding;
+    * ``stopped``: the account cannot post now (no credits, a usage cap, an app not enrolled):
+      nothing was created, the post goes back to ``pending``; ``limit`` says why, ``hint`` what
+      to do, ``retry_at`` when (if the platform says);
+    * ``thread_refused``: the platform will not take this post in this thread (X's reply
+      restriction): nothing was created; the thread is recorded as refused and never resumed.
     """
 
-    kind: Literal["rate_limited", "fix_and_retry", "refused", "duplicate", "uncertain"]
+    kind: Literal["rate_limited", "fix_and_retry", "refused", "duplicate", "uncertain", "stopped",
+                  "thread_refused"]
     detail: str
     hint: str = ""
     retry_at: str | None = None
@@ -70,6 +97,9 @@ class ChainAdapter(Protocol):
     name: str
     #: how long the platform answers a repeated idempotency key with the post it made (None: no keys)
     idempotency_window: dt.timedelta | None
+    #: how long after an attempt a post not seen on the account may still be there (timelines
+    #: lag): until then it is never sent again
+    reconcile_grace: dt.timedelta
 
     @property
     def account(self) -> str: ...
@@ -115,6 +145,9 @@ class ReplyChainDriver:
         if not posts:
             return []
         key = (posts[0].issue_key, posts[0].platform, posts[0].account)
+        refused = refusal(self.db, *key)
+        if refused:  # decided before: nothing is asked of the platform again
+            raise PublishRefused(refused["reason"])
         unsent = [p for p in posts if p.state != "sent"]
         if unsent:
             self.adapter.prepare(unsent)
@@ -131,18 +164,56 @@ class ReplyChainDriver:
                 )
             if post.state in UNSETTLED:
                 if not self._key_remembered(post):
-                    found = self.adapter.find(post, parent)
+                    found = self._reconcile(post, parent, total=len(posts))
                     if found:
-                        self._sent(post, found, expect=UNSETTLED)
                         parent = found.remote_id
                         continue
-                # Not on the platform (or its key still answers with the post it made): sending
-                # it now cannot make a second one.
+                # Not on the platform after the grace (or its key still answers with the post it
+                # made): sending it now cannot make a second one.
                 post = transition(self.db, post.id, to="pending", expect=UNSETTLED, clock=self.clock)
             parent = self._send(post, parent, total=len(posts))
             if renew:
                 renew()
         return thread_posts(self.db, *key)
+
+    def _reconcile(self, post: OutboxPost, parent: str | None, *, total: int) -> Sent | None:
+        """Look for a post a crash or an unanswered request left behind: ``sent`` if the account
+        has it; else it stays ``unknown`` (and the run stops) until the grace since the attempt
+        has passed, and for good if the platform called it a duplicate. None: send it again."""
+        if post.state == "sending":  # a crash between the request and its answer
+            post = transition(self.db, post.id, to="unknown", expect=["sending"], clock=self.clock,
+                              last_error="interrupted while sending: it may exist")
+        found = self.adapter.find(post, parent)
+        if found:
+            self._sent(post, found, expect=["unknown"])
+            return found
+        where = f"post {post.position + 1}/{total} of issue {post.issue_key}"
+        self._still_possible(post, parent, where)
+        return None
+
+    def _still_possible(self, post: OutboxPost, parent: str | None, where: str) -> None:
+        """Raise while a post not seen on the account may still exist: within the grace since
+        it was sent (timelines lag), or ever after the platform called it a duplicate."""
+        name = self.adapter.name
+        sent_at = attempted_at(self.db, post.id) or post.updated_at
+        until = parse_iso(sent_at) + self.adapter.reconcile_grace if sent_at else self.clock()
+        if (post.last_error or "").startswith("duplicate content"):
+            place = f"a reply to {parent}" if parent else "the start of a thread"
+            if self.clock() < until:
+                raise PublishPending(
+                    f"{name} refused {where} as duplicate content, so it exists, but it is not on the "
+                    f"account as {place} yet (timelines lag); it is never sent again: run bot post "
+                    f"again after {iso(until)}", iso(until))
+            raise PublishDuplicate(
+                f"{name} refused {where} as duplicate content, and {_span(self.adapter.reconcile_grace)} "
+                f"later the account still has no such post as {place}: the same text was posted "
+                "elsewhere; it is kept unknown and never sent again (delete the other post, then "
+                "bot post --retry-failed)")
+        if self.clock() < until:
+            raise PublishPending(
+                f"{where} may be on {name} already (sent at {sent_at}; not on the account yet: "
+                f"timelines lag) and is never sent twice: run bot post again after {iso(until)}",
+                iso(until))
 
     def _key_remembered(self, post: OutboxPost) -> bool:
         window = self.adapter.idempotency_window
@@ -179,6 +250,22 @@ class ReplyChainDriver:
                 f"after {verdict.retry_at or 'the limit resets'} to finish the thread",
                 verdict.retry_at,
             )
+        if verdict.kind == "stopped":
+            # The account cannot post now; nothing was created: keep the thread for a later run.
+            transition(self.db, post.id, to="pending", expect=["sending"], clock=self.clock,
+                       last_error=f"{verdict.limit}: {verdict.detail}")
+            when = f"; {name} says it resets at {verdict.retry_at}" if verdict.retry_at else ""
+            raise PublishRateLimited(
+                f"{verdict.limit} at {where} ({post.position} sent, kept){when}: {verdict.hint}, "
+                "then run bot post again to finish the thread", verdict.retry_at)
+        if verdict.kind == "thread_refused":
+            transition(self.db, post.id, to="pending", expect=["sending"], clock=self.clock,
+                       last_error=verdict.detail)
+            reason = (f"{name} refused {where} ({verdict.detail}): the thread stops after "
+                      f"{post.position} post{'s' if post.position != 1 else ''} and is never resumed "
+                      f"or re-posted in another form; {verdict.hint}")
+            refuse(self.db, post, reason, clock=self.clock)
+            raise PublishRefused(reason)
         if verdict.kind == "fix_and_retry":
             transition(self.db, post.id, to="pending", expect=["sending"], clock=self.clock,
                        last_error=verdict.detail)
@@ -193,21 +280,19 @@ class ReplyChainDriver:
         return self._settle_uncertain(post, parent, verdict, where)
 
     def _settle_duplicate(self, post: OutboxPost, parent: str | None, verdict: Verdict, where: str) -> str:
-        """"Duplicate content" is not success by itself: it is ours only if the account has this
-        very post in this very place (same text, replying to the same parent)."""
-        name = self.adapter.name
+        """"Duplicate content" is evidence that the post exists: it is ours once the account
+        shows it in this very place (same text, same parent); until then it stays ``unknown``
+        and is never sent again (never ``failed``: it may exist)."""
         transition(self.db, post.id, to="unknown", expect=["sending"], clock=self.clock,
                    last_error=f"duplicate content: {verdict.detail}")
         found = self.adapter.find(post, parent)  # if it cannot be read, the post stays unknown
         if found:
             self._sent(post, found, expect=["unknown"])
             return found.remote_id
-        place = f"a reply to {parent}" if parent else "a new thread"
-        message = (f"{name} refused it as duplicate content, and the account has no such post as "
-                   f"{place}: the same text was posted before elsewhere")
-        transition(self.db, post.id, to="failed", expect=["unknown"], clock=self.clock,
-                   last_error=message)
-        raise PublishError(f"{where}: {message}; {name} will not take it again (bot status shows the thread)")
+        unknown = next(p for p in thread_posts(self.db, post.issue_key, post.platform, post.account)
+                       if p.id == post.id)
+        self._still_possible(unknown, parent, where)
+        raise AssertionError("unreachable: a duplicate is always still possible")  # pragma: no cover
 
     def _settle_uncertain(self, post: OutboxPost, parent: str | None, verdict: Verdict, where: str) -> str:
         """A timeout, a dropped connection or a 5xx: look on the platform before deciding."""
@@ -225,11 +310,20 @@ class ReplyChainDriver:
         if found:
             self._sent(post, found, expect=["unknown"])
             return found.remote_id
-        # Not visible (yet: timelines lag): leave it unknown; the next run looks again first.
-        raise PublishError(
-            f"{unconfirmed} and it is not on the account yet; "
-            "run bot post again to check and resume (it is never sent twice)"
-        )
+        # Not visible (yet: timelines lag): leave it unknown until the grace has passed.
+        sent_at = attempted_at(self.db, post.id) or iso(self.clock())
+        until = parse_iso(sent_at) + self.adapter.reconcile_grace
+        later = until > self.clock()  # else the next run may send it again after looking once more
+        raise PublishPending(
+            f"{unconfirmed} and it is not on the account yet (timelines lag); it is never sent "
+            f"twice: run bot post again{f' after {iso(until)}' if later else ''} to check and resume",
+            iso(until) if later else None)
+
+
+def _span(delta: dt.timedelta) -> str:
+    """``10 min``, ``30 s``: a grace period for people."""
+    seconds = int(delta.total_seconds())
+    return f"{seconds // 60} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds} s"
 
 
 def one_line(value: object) -> str:

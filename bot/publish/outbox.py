@@ -214,21 +214,49 @@ def transition(
     return OutboxPost.from_row(new)
 
 
+def attempted_at(db: Database, post_id: int) -> str | None:
+    """When the post was last handed to the platform (its latest ``sending`` transition)."""
+    row = next(db.query("SELECT MAX(at) AS at FROM outbox_events WHERE outbox_id = ? AND to_state = 'sending'",
+                        [post_id]), None)
+    return row["at"] if row else None
+
+
+def refusal(db: Database, issue_key: str, platform: str, account: str) -> dict[str, Any] | None:
+    """The platform's refusal to continue this thread, if it refused it."""
+    return next(db.query("SELECT * FROM refusals WHERE issue_key = ? AND platform = ? AND account = ?",
+                         [issue_key, platform, account]), None)
+
+
+def refuse(db: Database, post: OutboxPost, reason: str, *, clock: Clock = utcnow) -> None:
+    """Record that the platform refused ``post`` in a way no rerun can change."""
+    with immediate(db):
+        db.execute("INSERT OR REPLACE INTO refusals (issue_key, platform, account, position, reason, at)"
+                   " VALUES (?, ?, ?, ?, ?, ?)",
+                   [post.issue_key, post.platform, post.account, post.position, reason, iso(clock())])
+
+
 def reset_failed(
     db: Database, issue_key: str, platform: str, account: str, *, clock: Clock = utcnow
 ) -> int:
-    """Put a thread's ``failed`` posts back to ``pending`` once their cause is fixed.
+    """Put a thread's ``failed`` posts (and duplicate-content ones) back to ``pending`` once
+    their cause is fixed, and forget the platform's refusal of the thread.
 
     A post is ``failed`` only when the platform refused it and it is known not to exist, so
     sending it again cannot duplicate it; its planned record (Bluesky) is dropped so a fresh
     one is made.
     """
-    failed = [p for p in thread_posts(db, issue_key, platform, account) if p.state == "failed"]
+    with immediate(db):
+        cleared = db.execute("DELETE FROM refusals WHERE issue_key = ? AND platform = ? AND account = ?",
+                             [issue_key, platform, account]).rowcount
+    # A post X refused as duplicate content is kept unknown; sending it again is safe (X refuses
+    # an identical text again rather than make a second one), so the author may ask for it.
+    failed = [p for p in thread_posts(db, issue_key, platform, account) if p.state == "failed"
+              or (p.state == "unknown" and (p.last_error or "").startswith("duplicate content"))]
     for post in failed:
-        transition(db, post.id, to="pending", expect=["failed"], clock=clock, rkey=None, record=None,
+        transition(db, post.id, to="pending", expect=["failed", "unknown"], clock=clock, rkey=None, record=None,
                    remote_uri=None, remote_cid=None, remote_url=None,
                    last_error=f"retried after: {post.last_error}")
-    return len(failed)
+    return len(failed) + cleared
 
 
 def summary(db: Database) -> list[dict[str, Any]]:
@@ -243,6 +271,8 @@ def summary(db: Database) -> list[dict[str, Any]]:
                    SUM(o.state = 'pending') AS pending,
                    SUM(o.state IN ('sending', 'unknown')) AS unsettled,
                    SUM(o.state = 'failed') AS failed,
+                   (SELECT reason FROM refusals r WHERE r.issue_key = o.issue_key
+                      AND r.platform = o.platform AND r.account = o.account) AS refused,
                    (SELECT remote_url FROM outbox f WHERE f.issue_key = o.issue_key
                       AND f.platform = o.platform AND f.account = o.account
                       AND f.position = 0) AS first_url,

@@ -34,6 +34,8 @@ class PostResult:
     error: str | None = None
     #: when the platform takes posts again, if a rate limit stopped the thread
     retry_at: str | None = None
+    #: the platform refused the thread or a post for good (not a failure a rerun can fix)
+    refused: bool = False
 
     @property
     def done(self) -> bool:
@@ -80,9 +82,12 @@ def post_threads(
             error = str(exc) if isinstance(exc, BotError) else f"unexpected {type(exc).__name__}: {exc}"
             log.warning("%s: %s", platform, error)
             posts = _current(db, thread, publisher)
+            from bot.publish.driver import PublishDuplicate, PublishRefused
+
             results.append(PostResult(platform, posts, _sent(posts) - sent_before, publisher.requests,
                                       error=" ".join(error.split()),
-                                      retry_at=getattr(exc, "retry_at", None)))
+                                      retry_at=getattr(exc, "retry_at", None),
+                                      refused=isinstance(exc, (PublishRefused, PublishDuplicate))))
     return results
 
 

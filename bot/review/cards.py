@@ -64,6 +64,7 @@ class CardPost:
     limit: int
     bytes: int
     card: LinkCard | None
+    cost: str = ""  # "$0.015" on a platform that charges per post
 
     @property
     def byte_limit(self) -> int | None:
@@ -96,6 +97,7 @@ class CardThread:
     name: str
     account: Account
     posts: list[CardPost] = field(default_factory=list)
+    cost: str = ""  # the thread's total and each link policy's, where posting is charged
 
 
 def accounts(settings: Any, issue: Issue | None = None) -> dict[str, Account]:
@@ -117,15 +119,24 @@ def link_display(url: str) -> str:
 
 
 def card_threads(
-    issue: Issue, threads: Mapping[str, Thread], *, accounts: Mapping[str, Account]
+    issue: Issue, threads: Mapping[str, Thread], *, accounts: Mapping[str, Account],
+    costs: Mapping[str, Any] | None = None,
 ) -> list[CardThread]:
+    from dataclasses import replace
+
+    from bot.costs import cost_line, usd
+
     out = []
     issue_card = _issue_card(issue, threads)
     for platform, thread in threads.items():
         account = accounts.get(platform) or Account("ML4Sci", "@ml4sci")
         total = len(thread.posts)
         posts = [_card_post(platform, n, total, post, issue_card) for n, post in enumerate(thread.posts)]
-        out.append(CardThread(platform, platforms.name(platform), account, posts))
+        cost = (costs or {}).get(platform)
+        if cost is not None:
+            posts = [replace(p, cost=usd(c)) for p, c in zip(posts, cost.posts)]
+        out.append(CardThread(platform, platforms.name(platform), account, posts,
+                              cost_line(platform, cost) if cost is not None else ""))
     return out
 
 
@@ -198,8 +209,9 @@ def css() -> Markup:
 
 
 def preview_page(issue: Issue, threads: Mapping[str, Thread], *, accounts: Mapping[str, Account],
-                 warnings: list[str]) -> str:
+                 warnings: list[str], costs: Mapping[str, Any] | None = None) -> str:
     """The standalone page of ``bot preview --format html``: no script, its CSS inline."""
     return environment().get_template("preview.html").render(
-        issue=issue, threads=card_threads(issue, threads, accounts=accounts), warnings=warnings,
+        issue=issue, threads=card_threads(issue, threads, accounts=accounts, costs=costs),
+        warnings=warnings,
         css=css(), editable=False)

@@ -23,19 +23,15 @@ It keeps the account's tweets and answers what posting needs, as X does:
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
-import hmac
-import html
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from tests.fakes.common import CreateFaults, Reply, Request
+from tests.fakes.x_billing import Billing
+from tests.fakes.x_wire import html_escape, iso_ms, oauth_valid, shorten
 from tests.fakes.x_server import WINDOW, XServer, load_cassette
 
 TWEPOCH_MS = 1288834974657  # X's snowflake epoch
@@ -43,7 +39,6 @@ DAY = 86400
 CREATE_FAULTS = ("hold", "late", "drop", "500", "503", "stall")
 TIMELINE = re.compile(r"/2/users/(\d+)/tweets")
 _DEFAULT_FIELDS = ("id", "text", "edit_history_tweet_ids")
-_TCO_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def problem(status: int, title: str, detail: str, kind: str = "about:blank") -> dict[str, Any]:
@@ -129,7 +124,9 @@ class XPostingServer(CreateFaults, XServer):
         self.post_limit = post_limit  # creates per 15-minute window
         self.daily_cap = daily_cap  # creates per rolling 24 hours (x-user-limit-24hour-*)
         self.duplicate_window = duplicate_window  # seconds; None: any earlier tweet counts
-        self.timeline_lag = 0
+        self.timeline_lag = 0  # timeline reads a new tweet is hidden from
+        self.timeline_lag_seconds = 0.0  # seconds (of ``clock``) a new tweet is hidden for
+        self.billing = Billing(username)  # 2026: prices, credits, caps, enrolment, replies
         self.tweets: list[Tweet] = []  # oldest first
         self.refused: list[tuple[str, int]] = []  # (submitted text, status) of refused creates
         self.creates = 0  # create requests received
@@ -198,7 +195,7 @@ class XPostingServer(CreateFaults, XServer):
             fault = self._faults.pop(self.creates, None)
             if not self._signed(request):
                 return Reply(body=UNAUTHORIZED, status=401)
-            limited = self._limited()
+            limited = self.billing.gate(create=True) or self._limited()
             if limited:
                 return limited
             if fault == "stall":
@@ -216,9 +213,14 @@ class XPostingServer(CreateFaults, XServer):
             parent = next((t for t in self.tweets if t.id == str(parent_id)), None) if parent_id else None
             if parent_id and parent is None:
                 return self._refuse(text, 403, REPLY_MISSING)
+            if parent and self.billing.reply_refused(parent.submitted, parent.author_id == self.user["id"]):
+                from tests.fakes.x_billing import REPLY_NOT_PERMITTED
+
+                return self._refuse(text, 403, REPLY_NOT_PERMITTED)
             if self._duplicate(text):
                 return self._refuse(text, 403, DUPLICATE)
             tweet = self._store(text, parent)
+            self.billing.charge_create(text, has_url=bool(tweet.urls), reply=parent is not None)
             headers = self._limit_headers()
         body = copy.deepcopy(self._create_shape)  # {"data": {"id", "text"}} as recorded
         body["data"].update(id=tweet.id, text=html_escape(tweet.text),
@@ -244,6 +246,9 @@ class XPostingServer(CreateFaults, XServer):
     def _timeline(self, request: Request) -> Reply:
         if not self._signed(request):
             return Reply(body=UNAUTHORIZED, status=401)
+        refused = self.billing.gate(create=False)
+        if refused:
+            return refused
         user_id = TIMELINE.fullmatch(request.path).group(1)  # type: ignore[union-attr]
         if user_id != self.user["id"]:
             return Reply(body={"errors": [{
@@ -260,7 +265,9 @@ class XPostingServer(CreateFaults, XServer):
                 "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
                 "type": "https://api.twitter.com/2/problems/invalid-request"})
         with self._posting:
-            visible = [t for t in reversed(self.tweets) if not self._still_hidden(t.id)]
+            now = self.clock()
+            visible = [t for t in reversed(self.tweets) if not self._still_hidden(t.id)
+                       and t.created_at + self.timeline_lag_seconds <= now]
         since, until = int(query.get("since_id", 0)), int(query.get("until_id", 0) or 1 << 64)
         matching = [t for t in visible if since < int(t.id) < until]
         offset = int(query.get("pagination_token", "0") or 0)
@@ -272,6 +279,7 @@ class XPostingServer(CreateFaults, XServer):
         if offset + size < len(matching):
             meta["next_token"] = str(offset + size)
         body: dict[str, Any] = {"meta": meta}
+        self.billing.charge_owned_reads(len(page))  # the app owner's own posts: owned reads
         if page:
             body["data"] = [t.to_json(fields) for t in page]
         return Reply(body=body)
@@ -342,68 +350,3 @@ class XPostingServer(CreateFaults, XServer):
         if left:
             self._hidden[tweet_id] = left - 1
         return left > 0
-
-
-def shorten(text: str, *, salt: str) -> tuple[str, list[dict[str, Any]]]:
-    """``text`` as X stores it: each URL twitter-text finds becomes a t.co link."""
-    from bot.platforms.x.twitter_text_loader import load_twitter_text
-
-    load_twitter_text()
-    from twitter_text import extract_urls_with_indices
-
-    text = unicodedata.normalize("NFC", text)
-    out, urls, last = [], [], 0
-    for number, found in enumerate(extract_urls_with_indices(text)):
-        start, end = found["indices"]
-        digest = hashlib.sha256(f"{salt}:{number}:{found['url']}".encode()).digest()
-        code = "".join(_TCO_ALPHABET[b % len(_TCO_ALPHABET)] for b in digest[:10])
-        link = f"https://t.co/{code}"
-        out.append(text[last:start])
-        new_start = sum(len(part) for part in out)
-        out.append(link)
-        expanded = found["url"] if "://" in found["url"] else f"http://{found['url']}"
-        urls.append({"start": new_start, "end": new_start + len(link), "url": link,
-                     "expanded_url": expanded, "display_url": found["url"].split("://")[-1][:26]})
-        last = end
-    out.append(text[last:])
-    return "".join(out), urls
-
-
-def html_escape(text: str) -> str:
-    """X API v2 returns ``&``, ``<`` and ``>`` as entities (quotes stay as they are)."""
-    return html.escape(text, quote=False)
-
-
-def iso_ms(epoch: float) -> str:
-    import datetime as dt
-
-    moment = dt.datetime.fromtimestamp(epoch, dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def oauth_valid(request: Request, credentials: Credentials) -> bool:
-    """Whether an OAuth 1.0a HMAC-SHA1 signature holds for the URL the request was sent to."""
-    from oauthlib.oauth1.rfc5849 import signature, utils
-
-    header = request.headers.get("authorization", "")
-    if not header.startswith("OAuth "):
-        return False
-    params = {k: utils.unescape(v) for k, v in utils.parse_authorization_header(header)}
-    if (params.get("oauth_consumer_key") != credentials.consumer_key
-            or params.get("oauth_token") != credentials.access_token
-            or params.get("oauth_signature_method") != "HMAC-SHA1"):
-        return False
-    host = request.headers.get("host", "")
-    query = urlencode(request.query, quote_via=quote)
-    collected = signature.collect_parameters(
-        uri_query=query, body=request.form or None, headers={"Authorization": header},
-    )
-    base = signature.signature_base_string(
-        request.method, signature.base_string_uri(f"http://{host}{request.path}"),
-        signature.normalize_parameters(collected),
-    )
-    key = f"{utils.escape(credentials.consumer_secret)}&{utils.escape(credentials.access_token_secret)}"
-    digest = hmac.new(key.encode(), base.encode(), hashlib.sha1).digest()
-    expected = base64.b64encode(digest).decode()
-    return hmac.compare_digest(expected, params.get("oauth_signature", ""))
-

@@ -40,6 +40,8 @@ class MastodonAdapter:
     platform = "mastodon"
     name = "Mastodon"
     idempotency_window: dt.timedelta | None = KEY_TRUSTED_FOR
+    # A status is in the account's statuses as soon as it is created: an empty read is an answer.
+    reconcile_grace = dt.timedelta(0)
 
     def __init__(self, *, base_url: str, access_token: str, visibility: str = "public",
                  timeout: float = 20.0, clock: Clock = utcnow) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import config_types as types
 from bot.platforms.base import Platform, lazy, parses
+from bot.platforms.x import options as x_options
 
 if TYPE_CHECKING:
     from bot.platforms.protocols import LengthRules, Publisher
@@ -26,6 +27,7 @@ def _collector(settings: Settings, db: Database, policy: Any) -> Collector:
         base_url=settings.x_api_base_url,
         timeout=settings.http_timeout,
         policy=policy,
+        db=db,
     )
 
 
@@ -38,6 +40,7 @@ def _publisher(settings: Settings, db: Database, clock: Clock) -> Publisher:
     adapter = XAdapter(
         consumer_key=key, consumer_secret=secret, access_token=token, access_token_secret=token_secret,
         base_url=settings.x_api_base_url, timeout=settings.http_timeout, clock=clock,
+        options=settings.platform_options("x"),
     )
     return ReplyChainDriver(adapter, db=db, clock=clock)
 
@@ -73,4 +76,9 @@ PLATFORM = Platform(
     rules=_rules,
     ref_help="an X status URL",
     handle_variable="X_HANDLE",
+    options=x_options.DEFAULTS,
+    check_options=x_options.check,
+    price=x_options.price,
+    read_price=x_options.read_price,
+    link_policies=x_options.LINKS,
 )

@@ -25,6 +25,7 @@ from bot.publish.driver import (
     response_headers,
     response_status,
 )
+from bot.platforms.x.problems import stop_verdict
 from bot.publish.outbox import OutboxPost
 from bot.timeutil import Clock, utcnow
 
@@ -76,7 +77,15 @@ class XAdapter:
         base_url: str = "https://api.x.com",
         timeout: float = 20.0,
         clock: Clock = utcnow,
+        options: dict[str, Any] | None = None,
     ) -> None:
+        from bot.platforms.x.options import DEFAULTS, check
+
+        from bot.timeutil import parse_duration
+
+        self.options = check({**DEFAULTS, **(options or {})})
+        #: longer than X's timeline lag: a post not seen sooner may still be there
+        self.reconcile_grace = parse_duration(self.options["reconcile_grace"], name="x.reconcile_grace")
         self.clock = clock
         self.base_url = base_url
         self.timeout = timeout
@@ -126,7 +135,21 @@ class XAdapter:
 
     # -- the adapter interface -------------------------------------------------------------
     def prepare(self, posts: Sequence[OutboxPost]) -> None:
-        """Nothing to check first: X's limits are the ones the posts were composed for."""
+        """Refuse, before any request, a thread whose unsent posts cost more than
+        ``[x] max_cost_per_issue`` (X's limits are the ones the posts were composed for)."""
+        from bot.costs import usd
+        from bot.platforms.x.pricing import prices, thread_price
+
+        budget = self.options["max_cost_per_issue"]
+        if budget is None or not posts:
+            return
+        cost = thread_price([p.text for p in posts], prices(self.options["prices"]))
+        if cost > budget + 1e-9:
+            raise PublishError(
+                f"the X thread for issue {posts[0].issue_key} would cost {usd(cost)} for "
+                f"{len(posts)} posts, {usd(cost - budget)} over [x] max_cost_per_issue = {usd(budget)}; "
+                'nothing was sent (raise it, or set [x] links = "opening" or "none", or format = "single")'
+            )
 
     def send(self, post: OutboxPost, parent: str | None) -> Sent:
         """Create one tweet; a POST is never retried here (only reconciliation may decide)."""
@@ -137,6 +160,9 @@ class XAdapter:
         import requests
         import tweepy
 
+        stop = stop_verdict(exc, now=self.clock().timestamp())
+        if stop is not None:  # credits, a usage cap, enrolment, the reply restriction
+            return stop
         if isinstance(exc, tweepy.TooManyRequests):  # 429: nothing was created
             retry_at, which = resume_time(response_headers(exc), now=self.clock().timestamp())
             return Verdict("rate_limited", one_line(exc), retry_at=retry_at, limit=which)
@@ -194,7 +220,14 @@ class XAdapter:
 
         try:
             return call()
-        except tweepy.TooManyRequests as exc:
+        except tweepy.HTTPException as exc:
+            stop = stop_verdict(exc, now=self.clock().timestamp())
+            if stop is not None and stop.kind == "stopped":
+                when = f"; {stop.retry_at}" if stop.retry_at else ""
+                raise PublishRateLimited(f"{stop.limit} reading {what}{when}: {stop.hint}, then run "
+                                         "bot post again", stop.retry_at) from None
+            if not isinstance(exc, tweepy.TooManyRequests):
+                raise PublishError(f"could not read {what} on X: {one_line(exc)}") from None
             retry_at, which = resume_time(response_headers(exc), now=self.clock().timestamp())
             raise PublishRateLimited(
                 f"{which} reached reading {what}; nothing is sent before it is read: run bot "
