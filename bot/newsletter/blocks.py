@@ -53,6 +53,20 @@ class EmbedBlock:
 
 Block = Heading | Para | Break | EmbedBlock
 
+MAX_BOLD_HEADING = 100  # characters: a bold paragraph this short and nothing else is a heading
+
+
+def paragraph(
+    text: str, links: tuple[Link, ...], lead: int, *, list_item: bool = False, quiet: bool = False
+) -> Block | None:
+    """The block a built paragraph is: none when empty, a heading when it is only a short bold
+    line ("**Links**", "<p><strong>Books:</strong></p>"), else a :class:`Para`."""
+    if not text and not links:
+        return None
+    if lead and lead >= len(text.rstrip(":. ")) and len(text) <= MAX_BOLD_HEADING and not list_item:
+        return Heading(text.rstrip(":"), 4, links)
+    return Para(text, links, lead=lead, list_item=list_item, quiet=quiet)
+
 
 class TextBuilder:
     """Accumulate inline text and links, then squash whitespace keeping the links' offsets."""

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from bot.newsletter import embeds as embed_records
-from bot.newsletter.blocks import Block, Break, EmbedBlock, Heading, Para, TextBuilder
+from bot.newsletter.blocks import Block, Break, EmbedBlock, Heading, TextBuilder, paragraph
 from bot.newsletter.builder import build_issue
 from bot.newsletter.items import squash
 from bot.newsletter.model import Embed, Issue
@@ -217,13 +217,9 @@ def _item_text(tag: Any) -> Any:
 
 
 def _para(built: tuple[str, tuple[Any, ...], int], out: list[Block], *, list_item: bool = False) -> None:
-    text, links, lead = built
-    if not text and not links:
-        return
-    if lead and lead >= len(text.rstrip(":. ")) and len(text) <= 100 and not list_item:
-        out.append(Heading(text.rstrip(":"), 4, links))  # a bold line alone is a heading
-        return
-    out.append(Para(text, links, lead=lead, list_item=list_item))
+    block = paragraph(*built, list_item=list_item)
+    if block is not None:
+        out.append(block)
 
 
 def _flush(inline: list[Any], out: list[Block], base_url: str | None) -> None:

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from bot.newsletter import embeds as embed_records
-from bot.newsletter.blocks import Block, Break, EmbedBlock, Heading, Para, TextBuilder
+from bot.newsletter.blocks import Block, Break, EmbedBlock, Heading, TextBuilder, paragraph
 from bot.newsletter.builder import build_issue
 from bot.newsletter.model import Embed, Issue
 from bot.timeutil import iso, parse_iso
@@ -293,13 +293,9 @@ class _Walker:
         return self.out
 
     def _para(self, builder: TextBuilder, *, list_item: bool = False, quiet: bool = False) -> None:
-        text, links, lead = builder.build()
-        if not text and not links:
-            return
-        if lead and lead >= len(text.rstrip(":. ")) and len(text) <= 100 and not list_item:
-            self.out.append(Heading(text.rstrip(":"), 4, links))  # a bold line alone is a heading
-            return
-        self.out.append(Para(text, links, lead=lead, list_item=list_item, quiet=quiet))
+        block = paragraph(*builder.build(), list_item=list_item, quiet=quiet)
+        if block is not None:
+            self.out.append(block)
 
     def _html(self, content: str) -> None:
         from bot.newsletter.html import fragment_blocks
