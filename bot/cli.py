@@ -7,24 +7,31 @@ library code. Nothing heavy (tweepy, praw, atproto, feedparser) is imported here
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot import __version__
 from bot.errors import BotError
 
+if TYPE_CHECKING:
+    from bot.commands import Entry
 
-@dataclass
+
 class App:
-    """What every command gets: settings and the database, both loaded on first use."""
+    """What every command gets: settings and the database, both loaded on first use.
 
-    config: str | None = None
-    db_option: str | None = None
-    debug: bool = False
-    overrides: dict[str, Any] = field(default_factory=dict)
+    A plain class, not a dataclass: importing ``dataclasses`` is a measurable part of
+    ``bot --help``.
+    """
+
+    def __init__(self, config: str | None = None, db_option: str | None = None, debug: bool = False,
+                 overrides: dict[str, Any] | None = None) -> None:
+        self.config = config
+        self.db_option = db_option
+        self.debug = debug
+        self.overrides: dict[str, Any] = dict(overrides or {})
 
     @cached_property
     def settings(self):  # -> bot.settings.Settings
@@ -87,7 +94,45 @@ def _fallback_secrets() -> list[str]:
 
 
 class BotGroup(click.Group):
-    """A group that turns errors into one line and a non-zero exit, never a traceback."""
+    """A group that loads each command from ``bot.commands.COMMANDS`` only when it runs, and
+    turns errors into one line and a non-zero exit, never a traceback.
+    """
+
+    def _table(self) -> dict[str, Entry]:
+        from bot.commands import COMMANDS
+
+        return COMMANDS if self is cli else {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self._table()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = self._table().get(cmd_name)
+        if cmd_name not in self.commands and entry is not None:
+            import importlib
+
+            self.add_command(getattr(importlib.import_module(entry.module), entry.attribute), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the table's summaries, so ``bot --help`` imports no command."""
+        table = self._table()
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.commands or name not in table:
+                command = self.get_command(ctx, name)
+                if command is None or command.hidden:
+                    continue
+                rows.append((name, command.get_short_help_str(limit)))
+            else:
+                # shortened exactly as click shortens the command's own help
+                rows.append((name, click.Command(name, help=table[name].summary).get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -138,7 +183,7 @@ def _one_line(ctx: click.Context, message: str) -> str:
 @click.option("--debug", is_flag=True, help="Show debug logs and full tracebacks.")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, db_option: str | None, debug: bool) -> None:
-    """ml4sci-bot: harvest science threads from X, Bluesky and Reddit, and post each
+    """ml4sci-bot: harvest science threads from X, Bluesky, Reddit and Mastodon, and post each
     newsletter issue's thread exactly once.
 
     Example:
@@ -159,16 +204,6 @@ def cli(ctx: click.Context, config: str | None, db_option: str | None, debug: bo
         warnings = ()
     for warning in warnings:
         click.echo(app.scrub(f"Warning: {warning}"), err=True)
-
-
-def _register() -> None:
-    from bot.commands import COMMANDS
-
-    for command in COMMANDS:
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -85,3 +85,19 @@ def test_unexpected_errors_are_one_line_and_debug_tracebacks_are_scrubbed(tmp_pa
     assert "tok-SECRET-123" not in debug.output
     assert debug.stderr.rstrip().endswith("Error: unexpected RuntimeError: request failed with "
                                           "Authorization: Bearer ***")
+
+
+def test_help_imports_no_command_module():
+    # bot --help lists every command from bot.commands.COMMANDS; bot NAME loads only NAME's module.
+    code = (
+        "import sys, json\n"
+        "from bot.cli import main\n"
+        "sys.argv = ['bot', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('bot.commands.'))))\n"
+    )
+    top = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True, check=True)
+    assert json.loads(top.stdout.strip().splitlines()[-1]) == []
+    assert "mark-used" in top.stdout and "serve" in top.stdout
+    one = subprocess.run([sys.executable, "-c", code, "hold", "--help"], capture_output=True, text=True, check=True)
+    assert json.loads(one.stdout.strip().splitlines()[-1]) == ["bot.commands.hold"]

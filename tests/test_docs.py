@@ -10,7 +10,10 @@ from tests.conftest import ROOT
 
 
 def _commands(group: click.Group, prefix: str = ""):
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, f"bot {prefix}{name} is listed but does not load"
         yield f"{prefix}{name}", command
         if isinstance(command, click.Group):
             yield from _commands(command, f"{prefix}{name} ")
@@ -30,6 +33,16 @@ def test_command_has_summary_and_example(name, command):
     assert "Example:" in doc, f"bot {name} help has no Example: block"
     example = doc.split("Example:", 1)[1]
     assert f"bot {name.split()[0]}" in example, f"bot {name}'s example does not run bot {name}"
+
+
+def test_the_help_list_summaries_are_the_commands_own():
+    # bot --help lists the commands from bot.commands.COMMANDS without importing them.
+    from bot.commands import COMMANDS as TABLE
+
+    loaded = {name: command for name, command in COMMANDS if " " not in name}
+    assert set(TABLE) == set(loaded)
+    for name, entry in TABLE.items():
+        assert click.Command(name, help=entry.summary).get_short_help_str(1000) == loaded[name].get_short_help_str(1000), name
 
 
 @pytest.mark.parametrize("name,command", COMMANDS, ids=[n for n, _ in COMMANDS])
