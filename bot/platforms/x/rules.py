@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.compose.length import LinksAsWritten, utf8_length
 from bot.compose.model import Post
+from bot.platforms.x.fastlength import fast_parse
 from bot.platforms.x.twitter_text_loader import load_twitter_text
 
 X_LIMIT = 280
@@ -74,7 +75,11 @@ def x_valid(text: str, *, config: XConfig | None = None) -> bool:
 @functools.lru_cache(maxsize=16384)
 def _x_default(text: str) -> tuple[int, bool]:
     # parse_tweet costs about 5 µs per character; splitting asks about the same prefixes
-    # repeatedly while it numbers a thread, so the default-config answers are cached.
+    # repeatedly while it numbers a thread, so the default-config answers are cached. A plain
+    # text is answered without importing twitter-text at all (fastlength.py says why that is exact).
+    fast = fast_parse(text)
+    if fast is not None:
+        return fast[0], fast[1]
     result = x_parse(text)
     return result.weightedLength, result.valid
 
@@ -86,6 +91,9 @@ def _default_config() -> XConfig:
 
 def x_urls(text: str) -> tuple[str, ...]:
     """The URLs X links (and counts as 23 each), with or without a scheme."""
+    fast = fast_parse(text)
+    if fast is not None:
+        return fast[2]
     load_twitter_text()
     from twitter_text import extract_urls
 
@@ -121,9 +129,9 @@ class XRules(LinksAsWritten):
         return f"{self.limit} ({self.unit})"
 
     def describe(self, text: str) -> str:
-        parsed = x_parse(text)
-        refused = parsed.weightedLength <= self.limit and not parsed.valid
-        return f"{parsed.weightedLength} ({self.unit})" + (" with characters X refuses" if refused else "")
+        weighted, valid = _x_default(text)
+        refused = weighted <= self.limit and not valid
+        return f"{weighted} ({self.unit})" + (" with characters X refuses" if refused else "")
 
     def make_post(self, raw: str, *, role: str, item_index: int | None, card: Any) -> Post:
         return Post(text=raw, length=x_length(raw), limit=self.limit, role=role, item_index=item_index,
