@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.resources
 import sys
 import types
 
@@ -34,6 +33,8 @@ def load_twitter_text() -> types.ModuleType:
 
 def _resource_string(module_name: str, resource: str) -> bytes:
     """``pkg_resources.resource_string``: a file beside the module (or in the package) named."""
+    import importlib.resources  # only here: it costs ~8 ms to import, and plain posts never get here
+
     module = sys.modules.get(module_name)
     package = module_name if module is not None and hasattr(module, "__path__") else module_name.rpartition(".")[0]
     return importlib.resources.files(package).joinpath(resource).read_bytes()
