@@ -36,6 +36,10 @@ def measure(rev: str = BASELINE, runs: int = RUNS) -> dict[str, float]:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), rev],
                        check=True, capture_output=True)
         try:
+            from bench.bytecode import compile_sources
+
+            compile_sources(ROOT)  # both sides run compiled, as an installed package does
+            compile_sources(base)
             python = sys.executable
             cases = {
                 "python -c pass": [python, "-c", "pass"],
@@ -44,7 +48,7 @@ def measure(rev: str = BASELINE, runs: int = RUNS) -> dict[str, float]:
             }
             with tempfile.TemporaryDirectory() as cwd:
                 for argv in cases.values():
-                    _time(argv, cwd)  # warm caches and .pyc files
+                    _time(argv, cwd)  # warm the page cache
                 samples: dict[str, list[float]] = {name: [] for name in cases}
                 for _ in range(runs):
                     for name, argv in cases.items():

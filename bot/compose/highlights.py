@@ -16,6 +16,7 @@ in the issue's own order.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -182,6 +183,7 @@ def _words(text: str) -> list[str]:
     return [_stem(w) for w in found if w not in _STOP and (len(w) > 1 or w.isdigit())]
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     for suffix, keep in (("'s", 2), ("’s", 2), ("ies", 3), ("sses", 4), ("s", 3), ("ing", 4), ("ed", 3)):
         if word.endswith(suffix) and len(word) - len(suffix) >= keep:
