@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from bot.db import immediate
 from bot.errors import BotError
-from bot.runner import resolve_issue_key
+from bot.holds import resolve_issue_key
 from bot.timeutil import Clock, iso, utcnow
 
 #: What bot status and bot serve show for an issue, in the order it moves through them.
