@@ -177,7 +177,15 @@ class Runner:
                 retry_at = max((r.retry_at for r in results if r.retry_at), default=None)
             except BotError as exc:
                 errors = [str(exc)]
-            if errors:
+            unfinished = [r for r in results if not r.done]
+            if errors and unfinished and all(r.ended for r in unfinished):
+                # Every platform still unposted refused to continue its thread: nothing a later
+                # check could send, whatever the form now. Ended, said once.
+                counts["ended"] = counts.get("ended", 0) + 1
+                self._end(row["issue_key"], [f"{r.platform}: {r.ended}" for r in unfinished], now)
+                if issue is not None and "; ".join(errors) != row["last_error"]:
+                    self._notify(issue.key, messages.problem(issue, errors, refused=True, next_try=now))
+            elif errors:
                 counts["failed"] += 1
                 error = "; ".join(errors)
                 next_try = self._retry_later(row["issue_key"], row["attempts"], error, now,
@@ -261,6 +269,13 @@ class Runner:
                 [error, iso(now + backoff), iso(now), key],
             )
         return now + backoff
+
+    def _end(self, key: str, reasons: list[str], now: dt.datetime) -> None:
+        """Stop considering an issue whose unposted threads were all refused (schedule status
+        ``failed``): bot status shows it, bot run asks nothing again (bot post --retry-failed may)."""
+        line = "; ".join(reasons)
+        log.warning("issue %s ends here, bot run will not post it again (%s)", key, line)
+        self._set(key, status="failed", last_error=line, now=now)
 
     def _set(self, key: str, *, now: dt.datetime, **fields: Any) -> None:
         assignments = ", ".join(f"{name} = ?" for name in fields)
