@@ -79,7 +79,9 @@ def post_threads(
         sent_before = _sent(_current(db, thread, publisher))
         try:
             results.append(_post_one(db, thread, publisher, retry_failed=retry_failed, clock=clock))
+            _record_reads(db, thread, publisher, clock)
         except Exception as exc:  # one platform's failure never stops the others
+            _record_reads(db, thread, publisher, clock)
             if not isinstance(exc, BotError):
                 log.debug("posting to %s failed", platform, exc_info=True)
             error = str(exc) if isinstance(exc, BotError) else f"unexpected {type(exc).__name__}: {exc}"
@@ -120,6 +122,23 @@ def _current(db: Database, thread: Thread, publisher: Publisher) -> list[OutboxP
         return thread_posts(db, thread.issue_key, thread.platform, publisher.account)
     except Exception:  # the account itself could not be determined
         return []
+
+
+def _record_reads(db: Database, thread: Thread, publisher: Publisher, clock: Clock) -> None:
+    """Record what the publisher read where reading is charged (X's owned reads while
+    reconciling), for bot status's spend."""
+    from bot.db import immediate
+    from bot.timeutil import iso
+
+    reads = publisher.take_reads()
+    if not reads:
+        return
+    with immediate(db):
+        for read in reads:
+            db.execute("INSERT INTO publish_reads (platform, issue_key, what, resources, cost_usd, at)"
+                       " VALUES (?, ?, ?, ?, ?, ?)",
+                       [thread.platform, thread.issue_key, read.what, read.resources, read.cost_usd,
+                        iso(clock())])
 
 
 def _refused(db: Database, thread: Thread, publisher: Publisher) -> str | None:
