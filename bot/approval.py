@@ -14,11 +14,11 @@ from sqlite_utils import Database
 
 from bot.db import immediate
 from bot.errors import BotError
-from bot.runner import resolve_issue_key
+from bot.holds import resolve_issue_key
 from bot.timeutil import Clock, iso, utcnow
 
 #: What bot status and bot serve show for an issue, in the order it moves through them.
-STATES = ("backlog", "new", "drafted", "approved", "held", "posting", "posted")
+STATES = ("backlog", "new", "drafted", "approved", "held", "posting", "posted", "refused")
 
 
 def approve(db: Database, ref: str, *, via: str = "cli", clock: Clock = utcnow) -> str:
@@ -27,7 +27,7 @@ def approve(db: Database, ref: str, *, via: str = "cli", clock: Clock = utcnow) 
     now = iso(clock())
     with immediate(db):
         state = issue_state(db, key)
-        if state and state["state"] in ("posting", "posted"):
+        if state and state["state"] in ("posting", "posted", "refused"):
             raise BotError(f"issue {ref} is already {state['state']}; there is nothing to approve")
         db.execute(
             "INSERT INTO approvals (issue_key, approved_at, via) VALUES (?, ?, ?)"
@@ -68,6 +68,8 @@ LEFT JOIN approvals a ON a.issue_key = i.key
 def _state(row: dict[str, Any]) -> str:
     if row["status"] == "posted" or (row["posts"] and row["sent"] == row["posts"]):
         return "posted"
+    if row["status"] == "failed":  # bot run ended it: every unposted thread was refused
+        return "refused"
     if row["started"]:
         return "posting"
     if row["held"]:
@@ -112,6 +114,9 @@ def next_step(row: dict[str, Any], *, require_approval: bool) -> str:
         return f"held until bot release {ref} or bot approve {ref}"
     if state == "backlog":
         return f"back catalogue, not posted (bot release {ref} posts it)"
+    if state == "refused":
+        return (f"{row['sent']}/{row['posts']} posts sent; bot run will not post it again "
+                f"(bot post {ref} --retry-failed tries again)")
     if state == "posting":
         return f"{row['sent']}/{row['posts']} posts sent" + (
             f"; last error: {row['last_error']}" if row["last_error"] else "")

@@ -95,8 +95,9 @@ def cost_line(platform: str, cost: ThreadCost) -> str:
 
 def month_spend(db: Any, settings: Settings, *, now: dt.datetime | None = None
                 ) -> dict[str, dict[str, float]]:
-    """This UTC month's spend per priced platform, from our own records: harvest runs' reads and
-    the posts sent (each priced by its text at today's prices)."""
+    """This UTC month's spend per priced platform, from our own records: harvest runs' reads,
+    the reads made while posting (X's reconciliation) and the posts sent (each priced by its
+    text at today's prices)."""
     from bot.timeutil import iso, utcnow
 
     start = iso(now or utcnow())[:7] + "-01T00:00:00Z"
@@ -107,11 +108,15 @@ def month_spend(db: Any, settings: Settings, *, now: dt.datetime | None = None
         reads = next(db.query(
             "SELECT COALESCE(SUM(reads), 0) AS n, COALESCE(SUM(cost_usd), 0) AS usd FROM harvest_runs"
             " WHERE platform = ? AND started_at >= ?", [record.id, start]))
+        posting = next(db.query(
+            "SELECT COALESCE(SUM(resources), 0) AS n, COALESCE(SUM(cost_usd), 0) AS usd FROM publish_reads"
+            " WHERE platform = ? AND at >= ?", [record.id, start]))
+        read_n, read_usd = reads["n"] + posting["n"], reads["usd"] + posting["usd"]
         texts = [r["text"] for r in db.query(
             "SELECT text FROM outbox WHERE platform = ? AND state = 'sent' AND sent_at >= ?",
             [record.id, start])]
         posted = price_posts(record.id, texts, settings) or ()
-        out[record.id] = {"reads": reads["n"], "reads_usd": round(reads["usd"], 6),
+        out[record.id] = {"reads": read_n, "reads_usd": round(read_usd, 6),
                           "posts": len(texts), "posts_usd": round(sum(posted), 6),
-                          "total_usd": round(reads["usd"] + sum(posted), 6)}
+                          "total_usd": round(read_usd + sum(posted), 6)}
     return out

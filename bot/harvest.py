@@ -136,7 +136,7 @@ def harvest(
                        budget=budgets.get(s.platform)) for s in sources]
 
 
-Pricing = Callable[[Any], tuple[int, float]]
+Pricing = Callable[[Any, dict[str, int]], tuple[int, float]]
 
 
 def _pricing(settings: Settings, platform: str) -> Pricing | None:
@@ -145,7 +145,7 @@ def _pricing(settings: Settings, platform: str) -> Pricing | None:
         return None
     options = settings.platform_options(platform)
     read_price = record.read_price
-    return lambda rows: read_price(rows, options)
+    return lambda rows, extra: read_price(rows, options, extra)
 
 
 def budget(settings: Settings, db: Database, platform: str, *, now: Any = None) -> Budget | None:
@@ -191,7 +191,7 @@ def run_source(db: Database, collector: Any, source: Source, *, progress: Progre
                 saved = save_page(db, rows, source=source.name, state=page.state, platform=source.platform)
                 _count(result, page.requests, saved, rows.skipped)
                 if price is not None:
-                    reads, cost = price(rows)
+                    reads, cost = price(rows, page.extra_reads)
                     result.reads += reads
                     result.cost_usd = round(result.cost_usd + cost, 6)
                     if budget is not None:

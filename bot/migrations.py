@@ -244,3 +244,25 @@ def fts_update_triggers(db: Database) -> None:
 
     run_script(db, "DROP TRIGGER IF EXISTS [posts_au];\nDROP TRIGGER IF EXISTS [threads_au];\n")
     create_schema(db)
+
+
+@migrations(name="0010_publish_reads")
+def publish_reads(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- Reads a publisher made on a platform that charges for them (X: the account's own
+        -- posts read while reconciling, at the owned-read price): bot status adds them to the
+        -- month's spend beside harvest_runs' reads and the posts sent.
+        CREATE TABLE IF NOT EXISTS publish_reads (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            issue_key TEXT NOT NULL,
+            what TEXT NOT NULL,             -- "owned reads", "user reads"
+            resources INTEGER NOT NULL,
+            cost_usd REAL NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS publish_reads_at ON publish_reads(platform, at);
+        """
+    )

@@ -56,7 +56,7 @@ def _stored_by_number(app: App, source: str | None) -> Issue | None:
     if not source or not re.fullmatch(r"#?\d+", source.strip()) or Path(source).exists():
         return None
     from bot.newsletter.store import load_issue
-    from bot.runner import resolve_issue_key
+    from bot.holds import resolve_issue_key
 
     return load_issue(app.db, resolve_issue_key(app.db, source))
 

@@ -177,7 +177,15 @@ class Runner:
                 retry_at = max((r.retry_at for r in results if r.retry_at), default=None)
             except BotError as exc:
                 errors = [str(exc)]
-            if errors:
+            unfinished = [r for r in results if not r.done]
+            if errors and unfinished and all(r.ended for r in unfinished):
+                # Every platform still unposted refused to continue its thread: nothing a later
+                # check could send, whatever the form now. Ended, said once.
+                counts["ended"] = counts.get("ended", 0) + 1
+                self._end(row["issue_key"], [f"{r.platform}: {r.ended}" for r in unfinished], now)
+                if issue is not None and "; ".join(errors) != row["last_error"]:
+                    self._notify(issue.key, messages.problem(issue, errors, refused=True, next_try=now))
+            elif errors:
                 counts["failed"] += 1
                 error = "; ".join(errors)
                 next_try = self._retry_later(row["issue_key"], row["attempts"], error, now,
@@ -261,6 +269,13 @@ class Runner:
                 [error, iso(now + backoff), iso(now), key],
             )
         return now + backoff
+
+    def _end(self, key: str, reasons: list[str], now: dt.datetime) -> None:
+        """Stop considering an issue whose unposted threads were all refused (schedule status
+        ``failed``): bot status shows it, bot run asks nothing again (bot post --retry-failed may)."""
+        line = "; ".join(reasons)
+        log.warning("issue %s ends here, bot run will not post it again (%s)", key, line)
+        self._set(key, status="failed", last_error=line, now=now)
 
     def _set(self, key: str, *, now: dt.datetime, **fields: Any) -> None:
         assignments = ", ".join(f"{name} = ?" for name in fields)
@@ -352,48 +367,3 @@ def harvest_due_at(db: Database, source_name: str, interval: dt.timedelta) -> dt
         reopens = parse_iso(limited["retry_at"])
         due = reopens if due is None else max(due, reopens)
     return due
-
-
-def resolve_issue_key(db: Database, ref: str) -> str:
-    """An issue by its number (``33``), its key or its URL."""
-    from bot.weburl import shown
-
-    ref = ref.strip().lstrip("#")
-    if ref.isascii() and ref.isdigit():
-        number = int(ref)  # beyond SQLite's INTEGER no issue has that number
-        rows = [] if number >= 2**63 else list(db.query(
-            "SELECT key FROM issues WHERE number = ? ORDER BY published_at DESC", [number]))
-    else:
-        rows = list(db.query("SELECT key FROM issues WHERE key = ? OR url = ?", [ref, ref]))
-    if not rows:
-        raise BotError(f"unknown issue {shown(repr(ref))}: bot has not seen it (bot status lists issues)")
-    return rows[0]["key"]
-
-
-def hold(db: Database, ref: str, *, clock: Clock = utcnow) -> str:
-    """Keep ``bot run`` from posting an issue until it is released."""
-    return _set_held(db, ref, held=True, clock=clock)
-
-
-def release(db: Database, ref: str, *, clock: Clock = utcnow) -> str:
-    """Let a held (or back-catalogue) issue go: bot run posts it at its next check."""
-    return _set_held(db, ref, held=False, clock=clock)
-
-
-def _set_held(db: Database, ref: str, *, held: bool, clock: Clock) -> str:
-    key = resolve_issue_key(db, ref)
-    row = next(db.query("SELECT status FROM schedule WHERE issue_key = ?", [key]), None)
-    if row and row["status"] == "posted":
-        raise BotError(f"issue {ref} is already posted; nothing to {'hold' if held else 'release'}")
-    now = iso(clock())
-    # Releasing also makes the issue due now (a back-catalogue issue included); holding
-    # leaves its review window as it was.
-    on_conflict = "held = 1" if held else "held = 0, status = 'waiting', post_after = excluded.post_after"
-    with immediate(db):
-        db.execute(
-            "INSERT INTO schedule (issue_key, status, held, post_after, created_at, updated_at)"
-            f" VALUES (?, 'waiting', ?, ?, ?, ?) ON CONFLICT (issue_key) DO UPDATE SET {on_conflict},"
-            " updated_at = excluded.updated_at",
-            [key, int(held), None if held else now, now, now],
-        )
-    return key

@@ -56,6 +56,9 @@ class Page:
     raw: Any
     state: dict[str, Any] | None = None
     requests: int = 1
+    #: resources read for this page outside its body, by kind, where the platform charges
+    #: for reads (X: ``{"users": 1}`` for an account source's user lookup)
+    extra_reads: dict[str, int] = field(default_factory=dict)
 
 
 class RateLimited(Exception):

@@ -120,10 +120,14 @@ class XCollector:
             call = lambda **kw: self.client.search_recent_tweets(source.target, **kw)
             yield from self._paged(call, state, token_param="next_token", limit=limit, keep={})
         elif source.kind == "account":
+            # The user lookup (a user read, first run only: the id is kept in the state) is
+            # charged with the first page.
+            looked_up = {} if state.get("user_id") else {"users": 1}
             user_id = state.get("user_id") or self._user_id(source.target)
             call = lambda **kw: self.client.get_users_tweets(user_id, **kw)
             keep = {"user_id": user_id}
-            yield from self._paged(call, state, token_param="pagination_token", limit=limit, keep=keep)
+            yield from self._paged(call, state, token_param="pagination_token", limit=limit, keep=keep,
+                                   extra=looked_up)
         else:
             raise CollectorError(f"x: cannot harvest a source of kind {source.kind!r}")
 
@@ -135,6 +139,7 @@ class XCollector:
         token_param: str,
         limit: int,
         keep: dict[str, Any],
+        extra: dict[str, int] | None = None,
     ) -> Iterator[Page]:
         # A pass walks from the newest tweet back to since_id. Until it ends, the saved state
         # keeps the old since_id and the next page's token, so a stopped run resumes the pass
@@ -160,7 +165,8 @@ class XCollector:
                 page_state = {**keep, "since_id": newest or since}
             else:
                 page_state = {**keep, "since_id": since, "next_token": token, "newest_id": newest}
-            yield Page(raw=body, state=page_state, requests=self._spent())
+            yield Page(raw=body, state=page_state, requests=self._spent(), extra_reads=extra or {})
+            extra = None
             if done:
                 return
 

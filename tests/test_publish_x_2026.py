@@ -201,9 +201,12 @@ def test_a_duplicate_refusal_during_the_lag_is_never_failed(cli_run, x, env, sho
 
 
 # -- bot run ---------------------------------------------------------------------------------------
-def test_bot_run_stops_a_refused_thread_with_one_line_and_asks_x_nothing_again(db, http_server, x, caplog):
+def test_bot_run_ends_a_refused_thread_once_and_asks_x_nothing_again(db, http_server, x, caplog, cli_run):
     import datetime as dt
+    import logging
+    from dataclasses import replace
 
+    from bot.runner import Runner
     from tests.support.feeds import FeedServer
     from tests.test_notices import T0, Clock, runner
 
@@ -212,13 +215,42 @@ def test_bot_run_stops_a_refused_thread_with_one_line_and_asks_x_nothing_again(d
     run.run_once()  # the back catalogue (none)
     feed.publish(8, T0)
     x.billing.reply_policy = "summoned"
-    run.run_once()
+    with caplog.at_level(logging.INFO, logger="bot.run"):
+        (_feed, posting) = run.run_once()
     assert len(x.tweets) == 1  # the opening post alone
+    assert posting.counts == {"due": 1, "posted": 0, "failed": 0, "ended": 1}
     (row,) = db.query("select status, last_error from schedule")
-    assert row["status"] == "waiting" and "\n" not in row["last_error"]
-    assert "x: X refused post 2/4 of issue" in row["last_error"]
+    assert row["status"] == "failed" and "\n" not in row["last_error"]  # ended: never due again
+    assert row["last_error"].startswith("x: X refused post 2/4 of issue")
     assert "is never resumed or re-posted in another form" in row["last_error"]
+    ends = [r.getMessage() for r in caplog.records if "ends here" in r.getMessage()]
+    assert len(ends) == 1 and "\n" not in ends[0] and "bot run will not post it again" in ends[0]
+
+    status = cli_run("status")
+    assert status.exit_code == 0, status.output
+    assert ": refused · 1/4 posts sent; bot run will not post it again" in status.stdout
+    assert "x        refused      1/4 sent" in status.stdout
+
+    # The documented fallback, set after the refusal, is for later issues: this one is not
+    # re-posted as one post, nor looked at again.
+    single = Runner(db, replace(run.settings, raw={"x": {"reconcile_grace": "0s", "format": "single"}}),
+                    clock=clock)
     before = len(x.requests)
-    clock.now += dt.timedelta(days=1)
-    run.run_once()
+    caplog.clear()
+    for _ in range(3):
+        clock.now += dt.timedelta(days=1)
+        (_feed, posting) = single.run_once()
+        assert posting.counts == {"due": 0, "posted": 0, "failed": 0}
     assert len(x.requests) == before and len(x.tweets) == 1
+    assert not [r for r in caplog.records if "not posted yet" in r.getMessage() or "ends here" in r.getMessage()]
+
+    # Released for another try, in the new form: the outbox refuses to change the thread and the
+    # refusal still stands, so it ends again at once, asking X nothing.
+    from bot.holds import release
+
+    release(db, "8", clock=clock)
+    (_feed, posting) = single.run_once()
+    assert posting.counts == {"due": 1, "posted": 0, "failed": 0, "ended": 1}
+    assert len(x.requests) == before and len(x.tweets) == 1
+    (row,) = db.query("select status, last_error from schedule")
+    assert row["status"] == "failed" and row["last_error"].startswith("x: X refused post 2/4 of issue")

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.db import open_db
-from bot.runner import Runner, hold, release
+from bot.holds import hold, release
+from bot.runner import Runner
 from bot.settings import load
 from tests.conftest import ROOT
 from tests.support.clock import Clock

@@ -1,8 +1,9 @@
 """What a week of harvest and posting costs on X with the example bot.toml, measured on the
 fakes: one run of its hourly X search (20 new posts by 10 authors, a busy hour for that query)
-and one of its 6-hourly account source (3 new posts) read through the real collector, and one
-issue posted as its thread (the README's "X in 2026"
-quotes these figures; the test fails if they drift)."""
+and two of its 6-hourly account source (3 new posts each; the first also looks the user up)
+read through the real collector, and one issue posted as its thread (the README's "X in 2026"
+quotes these figures; the test fails if they drift). Our records are checked against what the
+fake bills for the posts and users it returned."""
 
 from __future__ import annotations
 
@@ -30,16 +31,23 @@ def test_a_week_of_the_example_config_costs_what_the_readme_says(cli_run, tmp_pa
         account_tweets, account_users = synthetic_tweets(3, start_id=1900000000000000000, authors=1)
         search.serve_body("/2/users/by/username/karpathy", {"data": account_users[0]})
         search.serve_tweets(f"/2/users/{account_users[0]['id']}/tweets", account_tweets, users=account_users)
-        account = cli_run("harvest", "--source", "x-karpathy",
-                          env={"X_BEARER_TOKEN": "t", "X_API_BASE_URL": search.base_url})
-        assert account.exit_code == 0, account.output
+        for _ in range(2):  # six hours later, three more posts
+            account = cli_run("harvest", "--source", "x-karpathy",
+                              env={"X_BEARER_TOKEN": "t", "X_API_BASE_URL": search.base_url})
+            assert account.exit_code == 0, account.output
+            newer, _ = synthetic_tweets(3, start_id=int(account_tweets[0]["id"]), authors=1)
+            account_tweets[:0] = newer
+        billed = search.billed()
+    runs = {r["source"]: r for r in db.query("select source, sum(cost_usd) as usd from harvest_runs group by source")}
+    assert sum(r["usd"] for r in runs.values()) == pytest.approx(billed[2])  # our records, the fake's bill
     run = next(db.query("select requests, reads, cost_usd from harvest_runs where source = 'x-ml4sci'"))
     assert (run["requests"], run["reads"]) == (1, 30)  # 20 posts and 10 users
     assert run["cost_usd"] == pytest.approx(20 * 0.005 + 10 * 0.010)  # $0.20 an hour
-    acct = next(db.query("select requests, reads, cost_usd from harvest_runs where source = 'x-karpathy'"))
-    # The user lookup (first run only, kept in the source's state) is a request our read
-    # records do not price: $0.01 once.
-    assert (acct["requests"], acct["reads"]) == (2, 4)  # 3 posts and their author
+    first, acct = db.query("select requests, reads, cost_usd from harvest_runs where source = 'x-karpathy' order by id")
+    # The user lookup (first run only, kept in the source's state) is a user read: $0.01 once.
+    assert (first["requests"], first["reads"]) == (2, 5)  # the lookup, 3 posts and their author
+    assert first["cost_usd"] == pytest.approx(3 * 0.005 + 2 * 0.010)
+    assert (acct["requests"], acct["reads"]) == (1, 4)  # 3 posts and their author
     assert acct["cost_usd"] == pytest.approx(3 * 0.005 + 0.010)  # $0.025 every 6 hours
 
     with XPostingServer() as x:
@@ -52,3 +60,4 @@ def test_a_week_of_the_example_config_costs_what_the_readme_says(cli_run, tmp_pa
 
     week = HOURS * run["cost_usd"] + HOURS // 6 * acct["cost_usd"] + issue
     assert round(week, 2) == 34.59  # 168 hourly searches ($33.60), 28 account runs ($0.70), one issue ($0.29)
+    assert round(week + first["cost_usd"] - acct["cost_usd"], 2) == 34.60  # the first week's user lookup

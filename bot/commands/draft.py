@@ -136,7 +136,7 @@ def _apply(app, text: str, *, name: str) -> None:
 
 def _discard(app, source) -> None:
     from bot.drafts import DraftError, store
-    from bot.runner import resolve_issue_key
+    from bot.holds import resolve_issue_key
 
     if not source:
         raise DraftError("--discard needs the issue: bot draft --discard 33")

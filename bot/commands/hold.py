@@ -17,7 +17,7 @@ def hold(app, issue) -> None:
 
         bot hold 34
     """
-    from bot.runner import hold as hold_issue
+    from bot.holds import hold as hold_issue
 
     key = hold_issue(app.db, issue)
     click.echo(f"held {key}: bot run will not post it until bot release {issue}")
@@ -35,7 +35,7 @@ def release(app, issue) -> None:
 
         bot release 34
     """
-    from bot.runner import release as release_issue
+    from bot.holds import release as release_issue
 
     key = release_issue(app.db, issue)
     click.echo(f"released {key}: bot run posts it at its next check")

@@ -94,9 +94,10 @@ class Platform:
     #: what creating one post with this text costs in US dollars, under the platform's options
     #: (a platform that charges per request); None: posting is free
     price: Callable[[str, dict[str, Any]], float] | None = None
-    #: what one harvested page's rows cost to read, as (resources charged, US dollars), under the
-    #: platform's options; None: reading is free
-    read_price: Callable[[Any, dict[str, Any]], tuple[int, float]] | None = None
+    #: what one harvested page's rows cost to read, with the resources its collector read beside
+    #: the body (``Page.extra_reads``), as (resources charged, US dollars), under the platform's
+    #: options; None: reading is free
+    read_price: Callable[[Any, dict[str, Any], dict[str, int]], tuple[int, float]] | None = None
     #: the values its ``links`` option takes, most links first ("every", "opening", "none");
     #: the preview prices each; () for a platform that keeps every link
     link_policies: tuple[str, ...] = ()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from bot.compose.model import Post
+    from bot.publish.driver import Read
     from bot.publish.outbox import OutboxPost
 
 
@@ -84,5 +85,9 @@ class Publisher(Protocol):
 
     @property
     def requests(self) -> int: ...
+
+    def take_reads(self) -> list[Read]:
+        """The reads made since the last call that the platform charges for ([] if none)."""
+        ...
 
     def publish(self, posts: list[OutboxPost], *, renew: Any = None) -> list[OutboxPost]: ...

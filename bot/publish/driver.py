@@ -66,6 +66,16 @@ class Sent:
 
 
 @dataclass(frozen=True)
+class Read:
+    """Reads a publisher made where the platform charges for them (X's owned reads while
+    reconciling): the posting service records them for bot status."""
+
+    what: str  #: "owned reads", "user reads"
+    resources: int
+    cost_usd: float
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What an error from ``send`` means for the post.
 
@@ -113,6 +123,10 @@ class ChainAdapter(Protocol):
 
     def classify(self, exc: Exception) -> Verdict | None: ...
 
+    def take_reads(self) -> list[Read]:
+        """The charged reads made since the last call (and forget them); [] where reads are free."""
+        ...
+
     def prepare(self, posts: Sequence[OutboxPost]) -> None:
         """Check what must hold before any of ``posts`` is sent (an instance's own limits);
         raise a :class:`PublishError` to stop with nothing sent."""
@@ -138,6 +152,9 @@ class ReplyChainDriver:
     @property
     def requests(self) -> int:
         return self.adapter.requests
+
+    def take_reads(self) -> list[Read]:
+        return self.adapter.take_reads()
 
     def publish(self, posts: Sequence[OutboxPost], *, renew: Callable[[], None] | None = None
                 ) -> list[OutboxPost]:

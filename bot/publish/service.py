@@ -18,7 +18,7 @@ from bot.errors import BotError
 from bot.newsletter.model import Issue
 from bot.platforms.protocols import Publisher
 from bot.publish.lease import Lease
-from bot.publish.outbox import OutboxPost, record_thread, reset_failed, thread_posts
+from bot.publish.outbox import OutboxPost, record_thread, refusal, reset_failed, thread_posts
 from bot.settings import Settings
 from bot.timeutil import Clock, utcnow
 
@@ -36,6 +36,9 @@ class PostResult:
     retry_at: str | None = None
     #: the platform refused the thread or a post for good (not a failure a rerun can fix)
     refused: bool = False
+    #: the reason the platform refused to continue this thread (a recorded refusal): no run
+    #: sends anything for it again, whatever its form now, until bot post --retry-failed
+    ended: str | None = None
 
     @property
     def done(self) -> bool:
@@ -76,7 +79,9 @@ def post_threads(
         sent_before = _sent(_current(db, thread, publisher))
         try:
             results.append(_post_one(db, thread, publisher, retry_failed=retry_failed, clock=clock))
+            _record_reads(db, thread, publisher, clock)
         except Exception as exc:  # one platform's failure never stops the others
+            _record_reads(db, thread, publisher, clock)
             if not isinstance(exc, BotError):
                 log.debug("posting to %s failed", platform, exc_info=True)
             error = str(exc) if isinstance(exc, BotError) else f"unexpected {type(exc).__name__}: {exc}"
@@ -87,7 +92,8 @@ def post_threads(
             results.append(PostResult(platform, posts, _sent(posts) - sent_before, publisher.requests,
                                       error=" ".join(error.split()),
                                       retry_at=getattr(exc, "retry_at", None),
-                                      refused=isinstance(exc, (PublishRefused, PublishDuplicate))))
+                                      refused=isinstance(exc, (PublishRefused, PublishDuplicate)),
+                                      ended=_refused(db, thread, publisher)))
     return results
 
 
@@ -116,6 +122,33 @@ def _current(db: Database, thread: Thread, publisher: Publisher) -> list[OutboxP
         return thread_posts(db, thread.issue_key, thread.platform, publisher.account)
     except Exception:  # the account itself could not be determined
         return []
+
+
+def _record_reads(db: Database, thread: Thread, publisher: Publisher, clock: Clock) -> None:
+    """Record what the publisher read where reading is charged (X's owned reads while
+    reconciling), for bot status's spend."""
+    from bot.db import immediate
+    from bot.timeutil import iso
+
+    reads = publisher.take_reads()
+    if not reads:
+        return
+    with immediate(db):
+        for read in reads:
+            db.execute("INSERT INTO publish_reads (platform, issue_key, what, resources, cost_usd, at)"
+                       " VALUES (?, ?, ?, ?, ?, ?)",
+                       [thread.platform, thread.issue_key, read.what, read.resources, read.cost_usd,
+                        iso(clock())])
+
+
+def _refused(db: Database, thread: Thread, publisher: Publisher) -> str | None:
+    """The recorded refusal of this thread, if the platform refused it (a changed form, which
+    the outbox also refuses, does not change that)."""
+    try:
+        found = refusal(db, thread.issue_key, thread.platform, publisher.account)
+    except Exception:  # the account itself could not be determined
+        return None
+    return " ".join(found["reason"].split()) if found else None
 
 
 def _post_one(db: Database, thread: Thread, publisher: Publisher, *, retry_failed: bool,

@@ -131,7 +131,7 @@ class Review:
 
     async def act(self, request: Request) -> Response:
         from bot.approval import approve
-        from bot.runner import hold
+        from bot.holds import hold
 
         form = await request.form()
         key, action = str(form.get("key", "")), request.path_params["action"]

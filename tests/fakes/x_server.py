@@ -22,6 +22,8 @@ import yaml
 from tests.fakes.common import ABSENT, RECORDED, FakeServer, Reply, Request
 
 WINDOW = 900  # X's 15-minute rate-limit window
+#: X's read prices (``pricing.mdx``, effective 2026-04-20): per post and per user returned
+PRICE_POST_READ, PRICE_USER_READ = 0.005, 0.010
 LIMITS = {"/2/tweets/search/recent": 450, "/2/users": 1500, "/2/tweets": 300}
 ARTICLE_URLS = (
     "https://arxiv.org/abs/2401.{n:05d}",
@@ -37,6 +39,8 @@ class XServer(FakeServer):
         super().__init__(**kwargs)
         self.limits = {**LIMITS, **(limits or {})}
         self.used: dict[str, int] = {}
+        #: what each answered read returned, as X bills it: (path, posts, users)
+        self.reads: list[tuple[str, int, int]] = []
 
     def extra_headers(self, request: Request, reply: Reply) -> dict[str, str]:
         family = _family(request.path)
@@ -49,7 +53,15 @@ class XServer(FakeServer):
             "x-rate-limit-reset": str(window_end),
         }
         headers.update(reply.headers)  # a scripted 429 keeps its own values
+        if 200 <= reply.status < 300:
+            self.reads.append((request.path, *_resources(request.path, reply)))
         return headers
+
+    def billed(self) -> tuple[int, int, float]:
+        """Posts and users returned so far, and what X charges for them (pay-per-use reads)."""
+        posts = sum(p for _, p, _ in self.reads)
+        users = sum(u for _, _, u in self.reads)
+        return posts, users, round(posts * PRICE_POST_READ + users * PRICE_USER_READ, 6)
 
     # -- recordings --------------------------------------------------------------------
     def serve_recording(self, cassette: str, *, match: dict[str, Any] | None = None) -> list[Reply]:
@@ -184,6 +196,27 @@ def _paginator(tweets: list[dict[str, Any]], users: list[dict[str, Any]]) -> Cal
         return Reply(body=body)
 
     return answer
+
+
+def _resources(path: str, reply: Reply) -> tuple[int, int]:
+    """(posts, users) in an answer: a user lookup's ``data`` is a user, else posts; expansions
+    (``includes.tweets``, ``includes.users``) count as well, each resource once."""
+    try:
+        raw = reply.payload()
+        body = json.loads(gzip.decompress(raw) if reply.gzip or raw[:2] == b"\x1f\x8b" else raw)
+    except (ValueError, OSError):
+        return 0, 0
+    if not isinstance(body, dict):
+        return 0, 0
+    data = body.get("data")
+    items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+    includes = body.get("includes") if isinstance(body.get("includes"), dict) else {}
+    if path.startswith("/2/users") and not path.endswith("/tweets"):
+        users = {str(u.get("id")) for u in [*items, *includes.get("users", [])] if isinstance(u, dict)}
+        return 0, len(users)
+    posts = {str(t.get("id")) for t in [*items, *includes.get("tweets", [])] if isinstance(t, dict)}
+    users = {str(u.get("id")) for u in includes.get("users", []) if isinstance(u, dict)}
+    return len(posts), len(users)
 
 
 def _family(path: str) -> str:

@@ -62,6 +62,9 @@ class BlueskyPublisher:
     def account(self) -> str:
         return self.handle
 
+    def take_reads(self) -> list[Any]:
+        return []  # Bluesky charges nothing
+
     # -- session ---------------------------------------------------------------------------
     def client(self) -> Any:
         """A logged-in client, reusing the stored session; logs in only when it must."""

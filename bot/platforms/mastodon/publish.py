@@ -61,6 +61,9 @@ class MastodonAdapter:
     def requests(self) -> int:
         return self._adapter.requests if self._adapter else 0
 
+    def take_reads(self) -> list[Any]:
+        return []  # Mastodon charges nothing
+
     def client(self) -> Any:
         if self._client is None:
             from mastodon import Mastodon

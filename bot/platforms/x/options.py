@@ -57,10 +57,12 @@ def price(text: str, options: dict[str, Any]) -> float:
     return post_price(text, prices(options.get("prices")))
 
 
-def read_price(rows: Any, options: dict[str, Any]) -> tuple[int, float]:
-    """One harvested page's reads: X charges per post and per user returned."""
+def read_price(rows: Any, options: dict[str, Any], extra: dict[str, int] | None = None) -> tuple[int, float]:
+    """One harvested page's reads: X charges per post and per user returned, the users an
+    account source looked up (``extra["users"]``) included."""
     from bot.platforms.x.pricing import prices
 
     table = prices(options.get("prices"))
-    posts, users = len(rows.posts), len(rows.authors)
+    posts = len(rows.posts) + (extra or {}).get("posts", 0)
+    users = len(rows.authors) + (extra or {}).get("users", 0)
     return posts + users, round(posts * table.post_read + users * table.user_read, 6)

@@ -19,6 +19,7 @@ from typing import Any
 from bot.publish.driver import (
     PublishError,
     PublishRateLimited,
+    Read,
     Sent,
     Verdict,
     one_line,
@@ -93,6 +94,7 @@ class XAdapter:
         self._client: Any = None
         self._adapter: Any = None
         self._me: tuple[str, str] | None = None
+        self._reads: list[Read] = []
 
     def __repr__(self) -> str:  # never show the credentials
         return f"XAdapter(base_url={self.base_url!r})"
@@ -100,6 +102,20 @@ class XAdapter:
     @property
     def requests(self) -> int:
         return self._adapter.requests if self._adapter else 0
+
+    def take_reads(self) -> list[Read]:
+        """The reads X charges for since the last call: the account's own posts read while
+        reconciling (owned reads) and, if the token does not name the account, its lookup."""
+        reads, self._reads = self._reads, []
+        return reads
+
+    def _charge(self, what: str, resources: int) -> None:
+        from bot.platforms.x.pricing import prices
+
+        table = prices(self.options["prices"])
+        price = table.owned_read if what == "owned reads" else table.user_read
+        if resources:
+            self._reads.append(Read(what, resources, round(resources * price, 6)))
 
     def client(self) -> Any:
         if self._client is None:
@@ -126,6 +142,7 @@ class XAdapter:
     def _whoami(self) -> tuple[str, str]:
         if self._me is None:
             me = self._read("the account", lambda: self.client().get_me(user_auth=True)).data
+            self._charge("user reads", 1)
             self._me = (str(me.id), me.username)
         return self._me
 
@@ -201,6 +218,7 @@ class XAdapter:
                     tweet_fields=_TWEET_FIELDS, user_auth=True,
                 ),
             )
+            self._charge("owned reads", len(response.data or []))
             for tweet in response.data or []:
                 replied_to = next(
                     (str(r.id) for r in (tweet.referenced_tweets or []) if r.type == "replied_to"),
