@@ -69,7 +69,6 @@ CREATE TABLE IF NOT EXISTS threads (
     first_seen_at TEXT,             -- when a harvest first saw the thread
     last_seen_at TEXT               -- when a harvest last saw it
 );
-CREATE INDEX IF NOT EXISTS threads_last_post ON threads(last_post_at);
 CREATE TABLE IF NOT EXISTS links (
     post_id TEXT NOT NULL,
     url TEXT NOT NULL,              -- expanded
@@ -298,8 +297,11 @@ def _unique(rows: Iterable[dict[str, Any]], key: str, columns: tuple[str, ...]) 
 
 def _unique_links(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: dict[tuple[str, str], dict[str, Any]] = {}
+    wanted = frozenset(LINK_COLUMNS)
     for row in rows:
-        seen.setdefault((row["post_id"], row["url"]), {c: row.get(c) for c in LINK_COLUMNS})
+        key = (row["post_id"], row["url"])
+        if key not in seen:
+            seen[key] = row if wanted <= row.keys() else {c: row.get(c) for c in LINK_COLUMNS}
     return list(seen.values())
 
 

@@ -1,0 +1,56 @@
+"""The digest's window query on 50,000 harvested threads, with and without an index on
+``threads(last_post_at)`` (migration 0011 dropped it: it slowed every harvested page).
+
+The threads are bench_store's synthetic ones (four weeks of posts); the window is the last week,
+as ``bot digest`` asks by default. Medians of ``BENCH_RUNS`` queries each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import tempfile
+import time
+
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+POSTS = int(os.environ.get("BENCH_POSTS", "50000"))
+
+
+def main() -> None:
+    from bench import bench_store
+    from bot.db import open_db
+    from bot.digest.candidates import _WINDOW
+
+    bench_store.POSTS = POSTS
+    rows = bench_store.pages(POSTS)
+    with tempfile.TemporaryDirectory() as directory:
+        bench_store.run_raw(directory, rows, name="digest.db")
+        db = open_db(f"{directory}/digest.db")
+        db.execute("UPDATE threads SET first_post_at = (SELECT min(created_at) FROM posts WHERE thread_id = threads.id),"
+                   " last_post_at = (SELECT max(created_at) FROM posts WHERE thread_id = threads.id)")
+        db.conn.commit()
+        newest = db.execute("SELECT max(last_post_at) FROM threads").fetchone()[0]
+        until = dt.datetime.fromisoformat(newest.replace("Z", "+00:00"))
+        params = {"since": (until - dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ"), "until": newest}
+        query = _WINDOW.format(platforms="")
+        times = {}
+        for label, sql in (("scan (no index, as shipped)", None),
+                           ("with threads(last_post_at) index", "CREATE INDEX bench_last ON threads(last_post_at)")):
+            if sql:
+                db.execute(sql)
+            samples = []
+            for _ in range(RUNS):
+                start = time.perf_counter()
+                found = len(db.execute(query, params).fetchall())
+                samples.append(time.perf_counter() - start)
+            times[label] = (statistics.median(samples), found)
+        db.close()
+    base = times["scan (no index, as shipped)"][0]
+    print(f"{'digest window query (last 7 days)':36} {'median ms':>10} {'threads':>8} {'x scan':>7}   ({POSTS} threads)")
+    for label, (value, found) in times.items():
+        print(f"{label:36} {value * 1000:10.1f} {found:8} {value / base:7.2f}")
+
+
+if __name__ == "__main__":
+    main()
