@@ -49,6 +49,16 @@ def db(db_path: Path):
 
 
 @pytest.fixture
+def x_server():
+    """The loopback fake X (tests/fakes/x_server.py), checked for unexpected requests at the end."""
+    from tests.fakes.x_server import XServer
+
+    with XServer() as fake:
+        yield fake
+        fake.check()
+
+
+@pytest.fixture
 def cli_run(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Invoke ``bot`` in-process with a fresh database and a clean working directory.
 

@@ -11,7 +11,6 @@ from bot.harvest import thread_platform
 from tests.fakes.common import Reply
 from tests.fakes.reddit_server import RedditServer, recorded_json
 from tests.fakes.x_server import (
-    XServer,
     load_example,
     serve_conversation,
     synthetic_tweets,
@@ -28,13 +27,6 @@ name = "reddit-new"
 platform = "reddit"
 subreddit = "askreddit"
 """
-
-
-@pytest.fixture
-def x_server():
-    with XServer() as fake:
-        yield fake
-        fake.check()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import copy
 
 import pytest
 
-from tests.fakes.x_server import XServer, synthetic_tweets
+from tests.fakes.x_server import synthetic_tweets
 
 TOML = """
 [[sources]]
@@ -22,13 +22,6 @@ platform = "x"
 account = "karpathy"
 """
 TABLES = ("posts", "authors", "threads", "links")
-
-
-@pytest.fixture
-def x_server():
-    with XServer() as fake:
-        yield fake
-        fake.check()
 
 
 @pytest.fixture
