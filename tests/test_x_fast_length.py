@@ -9,6 +9,7 @@ brackets, emoji sequences, case-folding letters).
 from __future__ import annotations
 
 import functools
+import json
 import sys
 
 import pytest
@@ -175,3 +176,33 @@ def test_preview_of_the_sample_needs_no_twitter_text(tmp_path):
 @pytest.mark.parametrize("text", ["", " ", "\n"])
 def test_empty_and_blank_texts(text):
     assert _agrees(text)
+
+
+def _strings(node, found: set[str]) -> None:
+    if isinstance(node, str):
+        if node[:1] in "{[":
+            try:
+                _strings(json.loads(node), found)
+            except ValueError:
+                pass
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("text", "full_text", "selftext", "title", "body", "content", "description") and isinstance(value, str):
+                found.add(value)
+            _strings(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _strings(value, found)
+
+
+def test_every_text_in_the_recorded_api_traffic():
+    # Real posts, titles and bios from tweepy's, praw's and Mastodon.py's recorded responses.
+    found: set[str] = set()
+    for path in (FIXTURES / "recorded").rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".yaml", ".yml"):
+            raw = path.read_text(encoding="utf-8")
+            _strings(json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw), found)
+    assert len(found) > 200
+    answered = sum(_agrees(text) for text in found)
+    assert answered > len(found) / 2
