@@ -274,4 +274,5 @@ def drop_thread_time_index(db: Database) -> None:
     # land all over the b-tree), for one weekly query: the digest's window, which scans faster
     # than it seeks when a week is a quarter of the threads (48 vs 87 ms on 50,000; python -m
     # bench digest) and costs about 1 ms per 1,000 threads when it is not (0.5 s a year in).
+    # Datasette's threads view, sorted by last_post_at, now sorts by scanning: 11 ms on 50,000.
     run_script(db, "DROP INDEX IF EXISTS threads_last_post;\n")
