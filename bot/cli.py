@@ -7,16 +7,15 @@ library code. Nothing heavy (tweepy, praw, atproto, feedparser) is imported here
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from bot import __version__
+from bot.commands import COMMANDS, Entry
 from bot.errors import BotError
-
-if TYPE_CHECKING:
-    from bot.commands import Entry
 
 
 class App:
@@ -94,20 +93,19 @@ def _fallback_secrets() -> list[str]:
 
 
 class BotGroup(click.Group):
-    """A group that loads each command from ``bot.commands.COMMANDS`` only when it runs, and
-    turns errors into one line and a non-zero exit, never a traceback.
+    """A group that loads each command of its ``lazy`` table (``bot.commands.COMMANDS``) only
+    when it runs, and turns errors into one line and a non-zero exit, never a traceback.
     """
 
-    def _table(self) -> dict[str, Entry]:
-        from bot.commands import COMMANDS
-
-        return COMMANDS if self is cli else {}
+    def __init__(self, *args: Any, lazy: Mapping[str, Entry] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: Mapping[str, Entry] = lazy or {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *self._table()})
+        return sorted({*self.commands, *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = self._table().get(cmd_name)
+        entry = self.lazy.get(cmd_name)
         if cmd_name not in self.commands and entry is not None:
             import importlib
 
@@ -116,21 +114,20 @@ class BotGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from the table's summaries, so ``bot --help`` imports no command."""
-        table = self._table()
         names = self.list_commands(ctx)
         if not names:
             return
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows = []
         for name in names:
-            if name in self.commands or name not in table:
+            if name in self.commands:  # loaded already (or added directly): its own help
                 command = self.get_command(ctx, name)
                 if command is None or command.hidden:
                     continue
                 rows.append((name, command.get_short_help_str(limit)))
             else:
                 # shortened exactly as click shortens the command's own help
-                rows.append((name, click.Command(name, help=table[name].summary).get_short_help_str(limit)))
+                rows.append((name, click.Command(name, help=self.lazy[name].summary).get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -170,7 +167,7 @@ def _one_line(ctx: click.Context, message: str) -> str:
     return app.scrub(text) if app else text
 
 
-@click.group(cls=BotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=BotGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="bot")
 @click.option(
     "--config",
