@@ -285,23 +285,29 @@ def harvest_writes(db: Database) -> Iterator[Database]:
             db.execute(f"PRAGMA synchronous = {int(before)}")
 
 
+def _complete(row: dict[str, Any], columns: tuple[str, ...], wanted: frozenset[str]) -> dict[str, Any]:
+    """``row`` with every column present (None when missing). A row that has them all goes as it
+    is: SQLite reads only the names it binds."""
+    return row if wanted <= row.keys() else {column: row.get(column) for column in columns}
+
+
 def _unique(rows: Iterable[dict[str, Any]], key: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Rows with every column present (None when missing), the last of each key winning."""
+    """Complete rows, the last of each key winning."""
     by_key: dict[Any, dict[str, Any]] = {}
     wanted = frozenset(columns)
     for row in rows:
-        # A row with every column goes as it is (SQLite reads only the names it binds).
-        by_key[row[key]] = row if wanted <= row.keys() else {column: row.get(column) for column in columns}
+        by_key[row[key]] = _complete(row, columns, wanted)
     return list(by_key.values())
 
 
 def _unique_links(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Complete link rows, the first of each (post, URL) winning."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     wanted = frozenset(LINK_COLUMNS)
     for row in rows:
         key = (row["post_id"], row["url"])
         if key not in seen:
-            seen[key] = row if wanted <= row.keys() else {c: row.get(c) for c in LINK_COLUMNS}
+            seen[key] = _complete(row, LINK_COLUMNS, wanted)
     return list(seen.values())
 
 
