@@ -113,7 +113,7 @@ class XAdapter:
         from bot.platforms.x.pricing import prices
 
         table = prices(self.options["prices"])
-        price = table.owned_read if what == "owned reads" else table.user_read
+        price = {"owned reads": table.owned_read, "user reads": table.user_read}[what]
         if resources:
             self._reads.append(Read(what, resources, round(resources * price, 6)))
 
