@@ -21,8 +21,7 @@ from bot.errors import BotError
 class App:
     """What every command gets: settings and the database, both loaded on first use.
 
-    A plain class, not a dataclass: importing ``dataclasses`` is a measurable part of
-    ``bot --help``.
+    A plain class, not a record: ``bot --help`` imports nothing it does not need.
     """
 
     def __init__(self, config: str | None = None, db_option: str | None = None, debug: bool = False,
@@ -205,4 +204,14 @@ def cli(ctx: click.Context, config: str | None, db_option: str | None, debug: bo
 
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="bot")
+    try:
+        cli(prog_name="bot")
+    finally:
+        # The process is ending, and interpreter shutdown would walk everything start-up
+        # built (modules, compiled patterns, records) in a last full garbage collection:
+        # about 10 ms of a 200 ms bot preview. Frozen, they are left to the OS. atexit
+        # handlers still run and modules are still torn down; only garbage *cycles* made
+        # before this point go uncollected, and every file and database is closed by then.
+        import gc
+
+        gc.freeze()
