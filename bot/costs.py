@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from bot import platforms
 from bot.compose.model import Thread
@@ -17,13 +18,12 @@ from bot.newsletter.model import Issue
 from bot.settings import Settings
 
 
-@dataclass(frozen=True)
-class ThreadCost:
+class ThreadCost(msgspec.Struct, frozen=True):
     """US dollars per post, the thread's total, and the total under each link policy."""
 
     posts: tuple[float, ...]
     policy: str | None = None
-    by_policy: dict[str, float] = field(default_factory=dict)
+    by_policy: dict[str, float] = msgspec.field(default_factory=dict)
     budget: float | None = None  # the platform's max_cost_per_issue, if set
 
     @property

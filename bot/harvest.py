@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlite_utils import Database
 
 from bot import platforms
@@ -26,8 +26,7 @@ log = logging.getLogger(__name__)
 
 
 
-@dataclass
-class SourceResult:
+class SourceResult(msgspec.Struct):
     """What one source's run did; the CLI prints one table row per result."""
 
     source: str
@@ -40,13 +39,12 @@ class SourceResult:
     status: str = "ok"  # ok, rate-limited, error, interrupted
     message: str = ""
     retry_at: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = msgspec.field(default_factory=list)
     reads: int = 0  # resources the platform charges for (X: posts and users returned)
     cost_usd: float = 0.0
 
 
-@dataclass
-class Budget:
+class Budget(msgspec.Struct):
     """A platform's daily harvest budget (``[harvest] <platform>_max_cost_per_day``), shared
     by its sources in one run: what was spent today before the run, and since."""
 

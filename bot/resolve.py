@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from bot.errors import InputError
 from bot.newsletter.model import Issue
@@ -43,7 +44,7 @@ def resolve_issue(
         else:
             issue = stored
     if url:
-        issue = replace(issue, url=web_url(url, what="--url"), unpostable="" if issue.title else issue.unpostable)
+        issue = msgspec.structs.replace(issue, url=web_url(url, what="--url"), unpostable="" if issue.title else issue.unpostable)
     return issue
 
 
@@ -84,5 +85,5 @@ def read_entry(source: str, entry: str | None, *, timeout: float) -> Issue:
     chosen = titled(result, chosen)
     if len(issues) > 1:
         note = f"read entry {position} of {len(issues)} of the feed" + (" (the newest)" if position == 1 else "") + "; --entry N picks another"
-        chosen = replace(chosen, warnings=(note, *chosen.warnings))
+        chosen = msgspec.structs.replace(chosen, warnings=(note, *chosen.warnings))
     return chosen

@@ -14,9 +14,9 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from sqlite_utils import Database
 
 from bot.db import immediate
@@ -31,11 +31,10 @@ POST_JOB = "post-due"
 MAX_BACKOFF = dt.timedelta(hours=1)
 
 
-@dataclass
-class JobResult:
+class JobResult(msgspec.Struct):
     job: str
     status: str = "ok"  # ok, error
-    counts: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, Any] = msgspec.field(default_factory=dict)
     error: str | None = None
     duration_ms: int = 0
 

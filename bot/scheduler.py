@@ -15,9 +15,10 @@ import logging
 import os
 import signal
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+import msgspec
 
 from bot.errors import BotError
 from bot.runner import FEED_JOB, POST_JOB, harvest_due_at
@@ -29,8 +30,7 @@ log = logging.getLogger("bot.run")
 MISFIRE_GRACE = 300  # seconds: a job that missed its time by more is skipped, not piled up
 
 
-@dataclass(frozen=True)
-class JobSpec:
+class JobSpec(msgspec.Struct, frozen=True):
     id: str
     every: dt.timedelta
     first_run: dt.datetime

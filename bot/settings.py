@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from bot import config_types as types
 from bot import platforms as registry
@@ -79,8 +80,7 @@ _OWN_TABLES = ("digest", *registry.ids())
 _SOURCE_KINDS = {p.id: p.source_kinds for p in registry.registry() if p.source_kinds}
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(msgspec.Struct, frozen=True):
     """One thing to harvest, as declared under ``[[sources]]`` in ``bot.toml``."""
 
     name: str
@@ -88,18 +88,17 @@ class Source:
     kind: str
     target: str
     interval: dt.timedelta = dt.timedelta(hours=1)
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     """Resolved settings; build with :func:`load`."""
 
     values: Mapping[str, Any]
     env: Mapping[str, str]
     sources: tuple[Source, ...] = ()
     config_path: Path | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Any] = msgspec.field(default_factory=dict)
     #: what the CLI prints as ``Warning: ...`` lines: unknown keys, with the nearest known one
     warnings: tuple[str, ...] = ()
 

@@ -25,20 +25,20 @@ all times ISO-8601 UTC text ending in ``Z``):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import msgspec
 
-@dataclass
-class Rows:
+
+class Rows(msgspec.Struct):
     """The rows one raw body turns into."""
 
-    posts: list[dict[str, Any]] = field(default_factory=list)
-    authors: list[dict[str, Any]] = field(default_factory=list)
-    threads: list[dict[str, Any]] = field(default_factory=list)
-    links: list[dict[str, Any]] = field(default_factory=list)
+    posts: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    authors: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    threads: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    links: list[dict[str, Any]] = msgspec.field(default_factory=list)
     #: one human-readable warning per malformed item that was skipped
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str] = msgspec.field(default_factory=list)
 
     def extend(self, other: Rows) -> Rows:
         self.posts.extend(other.posts)
@@ -49,8 +49,7 @@ class Rows:
         return self
 
 
-@dataclass
-class Page:
+class Page(msgspec.Struct):
     """One raw response body, and the harvest state to record once it is saved."""
 
     raw: Any
@@ -58,7 +57,7 @@ class Page:
     requests: int = 1
     #: resources read for this page outside its body, by kind, where the platform charges
     #: for reads (X: ``{"users": 1}`` for an account source's user lookup)
-    extra_reads: dict[str, int] = field(default_factory=dict)
+    extra_reads: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class RateLimited(Exception):

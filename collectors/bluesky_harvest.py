@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from collectors.base import Page
 from collectors.bluesky_refs import (
@@ -46,8 +47,7 @@ _OPTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True):
     """One source's method, parameters and paging rules."""
 
     nsid: str
@@ -86,12 +86,11 @@ def harvest_plan(source: Any, *, resolve_handle: Resolver, max_pages: int) -> Pl
         raise ValueError(f"source {name!r}: {exc}") from None
 
 
-@dataclass(frozen=True)
-class Watermark:
+class Watermark(msgspec.Struct, frozen=True):
     """The newest item time a source has saved, and the items at exactly that time."""
 
     newest: str | None = None  # "YYYY-MM-DDTHH:MM:SS.ffffffZ": sorts as text
-    uris: frozenset[str] = field(default_factory=frozenset)
+    uris: frozenset[str] = msgspec.field(default_factory=frozenset)
 
     @classmethod
     def of(cls, state: Mapping[str, Any] | None) -> Watermark:

@@ -15,8 +15,9 @@ import datetime as dt
 import email.utils
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 from collectors.base import RateLimited
 
@@ -27,8 +28,7 @@ def utc_iso(epoch: float) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-@dataclass(frozen=True)
-class RateHeaders:
+class RateHeaders(msgspec.Struct, frozen=True):
     """Where one platform's answers say how much of the window is left and when it reopens."""
 
     remaining: str  #: e.g. ``x-rate-limit-remaining``
@@ -78,8 +78,7 @@ class RateHeaders:
         return number - now + self.slack if self.form == "epoch" else number
 
 
-@dataclass
-class Policy:
+class Policy(msgspec.Struct):
     """How long a run may wait for a platform, and how often it retries a failure."""
 
     max_wait: float = 60.0  # seconds, for any single wait
@@ -91,7 +90,7 @@ class Policy:
     sleeper: Callable[[float], None] = time.sleep
     waited: float = 0.0
     #: when each platform's window opens again, learnt from ``remaining: 0`` headers
-    blocked_until: dict[str, float] = field(default_factory=dict)
+    blocked_until: dict[str, float] = msgspec.field(default_factory=dict)
 
     def wait(self, seconds: float, *, platform: str, reason: str) -> None:
         """Sleep ``seconds`` if the policy allows it, else raise :class:`RateLimited`."""

@@ -15,9 +15,9 @@ import os
 import socket
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlite_utils import Database
 
 from collectors.base import Rows
@@ -150,8 +150,7 @@ GROUP BY w.tid
 """
 
 
-@dataclass(frozen=True)
-class Saved:
+class Saved(msgspec.Struct, frozen=True):
     """What one :func:`save_page` call did."""
 
     posts_seen: int

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+import msgspec
 import pytest
 
 from bot.compose.length import RULES, grapheme_length, utf8_length
@@ -84,7 +85,7 @@ def sample_issue(**changes) -> Issue:
         image="https://substackcdn.com/image/fetch/ml4sci-33.png",
         sections=(department, science),
     )
-    return replace(issue, **changes)
+    return msgspec.structs.replace(issue, **changes)
 
 
 def compose(issue: Issue | None = None, items=None, **options) -> dict[str, Thread]:
@@ -186,10 +187,10 @@ def test_closing_posts_differ_between_issues():
     """Regression: X refuses a text the account posted before ("duplicate content"), and the
     closing post was the same every week."""
     closings = {
-        compose(replace(sample_issue(), number=n))["x"].posts[-1].text for n in (33, 34)
+        compose(msgspec.structs.replace(sample_issue(), number=n))["x"].posts[-1].text for n in (33, 34)
     }
     assert len(closings) == 2
-    untitled = compose(replace(sample_issue(), number=None))["x"].posts[-1].text
+    untitled = compose(msgspec.structs.replace(sample_issue(), number=None))["x"].posts[-1].text
     assert untitled.startswith("Thanks for reading ML4Sci: ML4Sci #33: AI models")
 
 

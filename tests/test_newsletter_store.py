@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import msgspec
 import datetime as dt
 import json
 
@@ -52,7 +52,7 @@ def test_saving_again_keeps_first_seen_and_moves_updated_only_on_change(db):
     assert save_issue(db, issue, clock=clock) is False
     assert _rows(db)[0]["updated_at"] == "2025-09-20T08:00:00Z"  # nothing changed
     clock.advance(hours=1)
-    edited = dataclasses.replace(issue, subtitle="A corrected subtitle")
+    edited = msgspec.structs.replace(issue, subtitle="A corrected subtitle")
     assert save_issue(db, edited, clock=clock) is False
     (row,) = _rows(db)
     assert (row["first_seen_at"], row["updated_at"]) == ("2025-09-20T08:00:00Z", "2025-09-20T10:00:00Z")
@@ -72,7 +72,7 @@ def test_latest_issue_by_published_then_first_seen(db):
     clock.advance(minutes=1)
     save_issue(db, older, clock=clock)  # seen last, published earlier
     assert latest_issue(db) == newer
-    twin = dataclasses.replace(older, guid="another-guid", published_at=newer.published_at)
+    twin = msgspec.structs.replace(older, guid="another-guid", published_at=newer.published_at)
     clock.advance(minutes=1)
     save_issue(db, twin, clock=clock)  # same publication time, seen later: it wins the tie
     assert latest_issue(db).guid == "another-guid"

@@ -7,8 +7,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from dataclasses import replace
 
+import msgspec
 import pytest
 
 from bot.db import open_db
@@ -125,7 +125,7 @@ def runner(db, feed, x, urls: str, clock):
     settings.values.update(review_delay="0s", highlights=2)
     # No timeline lag here: a post not on the account is taken not to exist at once (the
     # grace is tested in test_publish_x_2026.py).
-    settings = replace(settings, raw={"x": {"reconcile_grace": "0s"}})
+    settings = msgspec.structs.replace(settings, raw={"x": {"reconcile_grace": "0s"}})
     return Runner(db, settings, clock=clock, notifier=Notifier.from_settings(settings))
 
 

@@ -204,7 +204,7 @@ def test_a_duplicate_refusal_during_the_lag_is_never_failed(cli_run, x, env, sho
 def test_bot_run_ends_a_refused_thread_once_and_asks_x_nothing_again(db, http_server, x, caplog, cli_run):
     import datetime as dt
     import logging
-    from dataclasses import replace
+    import msgspec
 
     from bot.runner import Runner
     from tests.support.feeds import FeedServer
@@ -233,7 +233,7 @@ def test_bot_run_ends_a_refused_thread_once_and_asks_x_nothing_again(db, http_se
 
     # The documented fallback, set after the refusal, is for later issues: this one is not
     # re-posted as one post, nor looked at again.
-    single = Runner(db, replace(run.settings, raw={"x": {"reconcile_grace": "0s", "format": "single"}}),
+    single = Runner(db, msgspec.structs.replace(run.settings, raw={"x": {"reconcile_grace": "0s", "format": "single"}}),
                     clock=clock)
     before = len(x.requests)
     caplog.clear()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
 
 import pytest
 
@@ -233,8 +232,7 @@ def test_a_space_followed_by_a_combining_mark_is_not_a_cut_point():
     assert chunks == [a, f"{b} \u0301{c}", d]
 
 
-@dataclass(frozen=True)
-class _Undercounting(XRules):
+class _Undercounting(XRules, frozen=True):
     """Rules whose per-word model claims half the real length: the splitter must not trust it."""
 
     def cost(self, piece: str) -> tuple[int, ...]:

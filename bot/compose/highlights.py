@@ -20,8 +20,9 @@ import functools
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import msgspec
 
 from bot.errors import BotError
 from bot.newsletter.model import Issue, Story
@@ -43,8 +44,7 @@ _RESEARCH_HOSTS = (
 MIN_WORDS = 8  # a story with fewer words and no link has nothing to post
 
 
-@dataclass(frozen=True)
-class Highlight:
+class Highlight(msgspec.Struct, frozen=True):
     """A story chosen for the thread and the reason it was chosen."""
 
     story: Story
@@ -55,8 +55,7 @@ class Highlight:
         return self.story
 
 
-@dataclass(frozen=True)
-class LeftOut:
+class LeftOut(msgspec.Struct, frozen=True):
     story: Story
     reason: str  # "no substance" or "past the highlight count"
 

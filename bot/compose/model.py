@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 
-@dataclass(frozen=True)
-class Facet:
+
+class Facet(msgspec.Struct, frozen=True):
     """A Bluesky link facet: UTF-8 byte offsets into the post text and the full URL."""
 
     byte_start: int
@@ -27,8 +27,7 @@ class Facet:
         }
 
 
-@dataclass(frozen=True)
-class Card:
+class Card(msgspec.Struct, frozen=True):
     """A Bluesky link card (``app.bsky.embed.external``) for the issue link."""
 
     uri: str
@@ -37,8 +36,7 @@ class Card:
     image_url: str | None = None
 
 
-@dataclass(frozen=True)
-class Post:
+class Post(msgspec.Struct, frozen=True):
     """One post of a thread, exactly as it will be sent."""
 
     text: str
@@ -52,12 +50,11 @@ class Post:
     byte_length: int = 0  # UTF-8 bytes (Bluesky's second limit)
 
 
-@dataclass(frozen=True)
-class Thread:
+class Thread(msgspec.Struct, frozen=True):
     """One platform's thread for one issue."""
 
     platform: str  # a posting platform's id in the registry (bot.platforms)
     posts: tuple[Post, ...]
     issue_key: str = ""
     langs: tuple[str, ...] = ("en",)
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()

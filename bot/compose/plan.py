@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+
+import msgspec
 
 from bot.compose.highlights import Highlight, LeftOut, choose
 from bot.compose.model import Thread
@@ -16,8 +17,7 @@ from bot.newsletter.model import Issue
 from bot.settings import Settings
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True):
     """The threads, the stories they carry (with the reason for each) and the stories left out."""
 
     threads: dict[str, Thread]
@@ -63,7 +63,7 @@ def make_plan(
         links={**{p: o["links"] for p, o in styles.items() if "links" in o}, **(links or {})},
         formats={p: o["format"] for p, o in styles.items() if "format" in o},
     )
-    keyed = {platform: replace(thread, issue_key=issue.key) for platform, thread in threads.items()}
+    keyed = {platform: msgspec.structs.replace(thread, issue_key=issue.key) for platform, thread in threads.items()}
     return Plan(threads=keyed, highlights=tuple(highlights), left_out=tuple(left))
 
 

@@ -9,9 +9,9 @@ clause (``,;:``, dashes), then anywhere between words; ties keep earlier posts f
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import pairwise
 
+import msgspec
 import regex
 
 from bot.compose.length import Rules
@@ -29,8 +29,7 @@ _SENTENCE, _CLAUSE, _WORD = 0, 1, 3
 _MAX_NUMBERING_ROUNDS = 8
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(msgspec.Struct, frozen=True):
     """A run of non-space grapheme clusters: its code-point span and how good a cut after it is."""
 
     start: int

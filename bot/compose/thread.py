@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+import msgspec
 
 from bot import platforms
 from bot.compose.length import RULES, Rules
@@ -34,8 +35,7 @@ _SPACES = re.compile(r"\s+")
 _WEB = re.compile(r"https?://\S+$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class ComposeOptions:
+class ComposeOptions(msgspec.Struct, frozen=True):
     """Everything besides the issue and highlights that shapes a thread."""
 
     platforms: tuple[str, ...] = DEFAULT_PLATFORMS
@@ -45,13 +45,12 @@ class ComposeOptions:
     fallback_url: str | None = None
     langs: tuple[str, ...] = ("en",)
     #: per platform, which posts carry links: "every" (the default), "opening" or "none"
-    links: Mapping[str, str] = field(default_factory=dict)
+    links: Mapping[str, str] = msgspec.field(default_factory=dict)
     #: per platform, "thread" (the default) or "single" (one post: the opening and the topics)
-    formats: Mapping[str, str] = field(default_factory=dict)
+    formats: Mapping[str, str] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Draft:
+class _Draft(msgspec.Struct, frozen=True):
     text: str  # raw: full URLs, no i/n label yet
     role: str
     item_index: int | None = None

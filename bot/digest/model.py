@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+
+import msgspec
 
 
 
-@dataclass(frozen=True)
-class HarvestedThread:
+class HarvestedThread(msgspec.Struct, frozen=True):
     """A harvested thread as the digest scores and shows it."""
 
     id: str
@@ -32,12 +32,11 @@ class HarvestedThread:
         return "\n".join([self.title, *self.author_posts])
 
 
-@dataclass(frozen=True)
-class Score:
+class Score(msgspec.Struct, frozen=True):
     """A sum of named parts, each with a note saying where it came from."""
 
     parts: dict[str, float]
-    notes: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = msgspec.field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -57,16 +56,14 @@ class Score:
         return f"{self.total:.2f} = " + " + ".join(shown).replace("+ used -", "- used ")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     thread: HarvestedThread
     score: Score
     summary: str  # "" when the thread has nothing to say beyond its title
     used_in: str | None = None  # the issue it was already used in (shown with --include-used)
 
 
-@dataclass(frozen=True)
-class Digest:
+class Digest(msgspec.Struct, frozen=True):
     since: dt.datetime
     until: dt.datetime
     entries: tuple[Entry, ...]

@@ -7,8 +7,9 @@ naming the key, not a silently different ranking.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from bot.errors import ConfigError
 
@@ -20,8 +21,7 @@ _EXAMPLES = {
 }
 
 
-@dataclass(frozen=True)
-class DigestOptions:
+class DigestOptions(msgspec.Struct, frozen=True):
     keywords: tuple[str, ...] = ()
     allow: frozenset[str] = frozenset()  # handles, lower case, without "@"
     deny: frozenset[str] = frozenset()

@@ -8,7 +8,7 @@ and ``bot serve``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from bot.errors import BotError
 
@@ -17,8 +17,7 @@ class DraftError(BotError):
     """A draft cannot be read or stored (a post too long, a file edited out of shape)."""
 
 
-@dataclass(frozen=True)
-class DraftPost:
+class DraftPost(msgspec.Struct, frozen=True):
     """One post of a draft: where it goes and the text as the author wrote it (full URLs)."""
 
     platform: str

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from bot.compose.measure import make_post, normalise, raw_text, rules_for
 from bot.compose.model import Thread
@@ -26,8 +27,7 @@ from bot.settings import Settings
 from bot.timeutil import Clock, iso, utcnow
 
 
-@dataclass(frozen=True)
-class Planned:
+class Planned(msgspec.Struct, frozen=True):
     """The threads a command uses, and whether they come from the stored draft."""
 
     threads: dict[str, Thread]
@@ -39,8 +39,7 @@ class Planned:
         return self.draft_saved_at is not None
 
 
-@dataclass(frozen=True)
-class Saved:
+class Saved(msgspec.Struct, frozen=True):
     """What storing a draft did."""
 
     issue_key: str
@@ -244,7 +243,7 @@ def plan(
     rest = [p for p in wanted if p not in posts]
     if rest:
         threads.update(plan_threads(issue, settings, platforms=rest))
-    return Planned({p: replace(threads[p], issue_key=issue.key) for p in wanted}, saved)
+    return Planned({p: msgspec.structs.replace(threads[p], issue_key=issue.key) for p in wanted}, saved)
 
 
 def _name(issue: Issue) -> str:

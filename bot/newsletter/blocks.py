@@ -10,7 +10,8 @@ once, in :mod:`bot.newsletter.builder` and the modules it calls.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from bot.newsletter.charset import fix_text
 from bot.newsletter.model import Embed, Link
@@ -18,15 +19,13 @@ from bot.newsletter.model import Embed, Link
 _SPACE = re.compile(r"\s")
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(msgspec.Struct, frozen=True):
     text: str
     level: int = 2
     links: tuple[Link, ...] = ()
 
 
-@dataclass(frozen=True)
-class Para:
+class Para(msgspec.Struct, frozen=True):
     """A paragraph or a list item: its plain text, links with offsets into it, its bold lead.
 
     ``lead`` is the length of a bold (or linked) lead-in at the very start of ``text`` ("**A
@@ -41,13 +40,11 @@ class Para:
     quiet: bool = False  # set wholly in italics: an editor's note on a section, not a story
 
 
-@dataclass(frozen=True)
-class Break:
+class Break(msgspec.Struct, frozen=True):
     """A separator between stories: ``---``, ``***``, ``<hr>``, an empty ``####``."""
 
 
-@dataclass(frozen=True)
-class EmbedBlock:
+class EmbedBlock(msgspec.Struct, frozen=True):
     embed: Embed
 
 

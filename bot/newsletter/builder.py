@@ -8,8 +8,9 @@ newsletter named (:mod:`bot.newsletter.identity`).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
+
+import msgspec
 
 from bot.newsletter import identity
 from bot.newsletter import items as rules
@@ -49,4 +50,4 @@ def build_issue(blocks: list[Block], **meta: Any) -> Issue:
         kind=kind,
         **meta,
     )
-    return dataclasses.replace(issue, home_url=issue.home_url or identity.home_of(issue.url))
+    return msgspec.structs.replace(issue, home_url=issue.home_url or identity.home_of(issue.url))

@@ -12,7 +12,8 @@ from __future__ import annotations
 import codecs
 from typing import Any
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 _C1_HANDLER = "ml4sci-c1"
 
@@ -49,8 +50,7 @@ _MAGIC = (
 _CONTROL_BYTES = frozenset(range(0x00, 0x09)) | frozenset(range(0x0E, 0x20)) | {0x7F}
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(msgspec.Struct, frozen=True):
     """Text decoded from bytes, the codec used and what had to be fixed on the way."""
 
     text: str

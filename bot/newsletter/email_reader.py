@@ -8,13 +8,14 @@ else the plain-text part. Headers never become stories.
 
 from __future__ import annotations
 
-import dataclasses
 import email
 import email.policy
 import email.utils
 from typing import Any
 
 import re
+
+import msgspec
 
 from bot.errors import InputError
 from bot.newsletter.model import Issue
@@ -52,14 +53,14 @@ def parse_email(text: str, *, source: str) -> Issue:
         issue = parse_text(f"{subject}\n\n{body}", source=source)
         online = _VIEW_ONLINE.search(body)
         if online and not issue.url:
-            issue = dataclasses.replace(issue, url=online.group(1).rstrip(".,;)>"))
+            issue = msgspec.structs.replace(issue, url=online.group(1).rstrip(".,;)>"))
     from bot.newsletter.identity import clean_title
 
     from bot.newsletter.items import issue_number
 
     newsletter = issue.newsletter or name.strip()
     title = clean_title(subject, newsletter=newsletter) if subject else issue.title
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         issue,
         title=title,
         number=issue.number or issue_number(title),

@@ -8,10 +8,11 @@ attributes that tell a tweet embed from a share button. The text reaches it alre
 from __future__ import annotations
 
 import calendar
-import dataclasses
 import datetime as dt
 import re
 from typing import Any
+
+import msgspec
 
 from bot.errors import InputError
 from bot.newsletter.builder import build_issue
@@ -98,7 +99,7 @@ def _issue(entry: Any, *, source: str, channel: str = "", home: str | None = Non
     if not link:
         problems.append(f"no http(s) link ({shown(raw_link)!r})" if raw_link else "no link")
     if problems:
-        issue = dataclasses.replace(issue, unpostable=" and ".join(problems))
+        issue = msgspec.structs.replace(issue, unpostable=" and ".join(problems))
     if not issue.items:
         return _with_warning(issue, "the feed entry has no readable items (read its page instead)")
     return issue
@@ -124,4 +125,4 @@ def _image(entry: Any) -> str | None:
 
 
 def _with_warning(issue: Issue, warning: str) -> Issue:
-    return dataclasses.replace(issue, warnings=(*issue.warnings, warning))
+    return msgspec.structs.replace(issue, warnings=(*issue.warnings, warning))

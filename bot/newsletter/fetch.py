@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import msgspec
 
 from bot import __version__
 from bot.errors import FetchError
@@ -33,8 +34,7 @@ ACCEPT = (
 _SECRET_PARAM = re.compile(r"token|key|secret|signature|sig|auth|password|session", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Fetched:
+class Fetched(msgspec.Struct, frozen=True):
     """What a GET returned: the final URL, status, body and the headers readers need."""
 
     url: str

@@ -9,8 +9,9 @@ link in parentheses, or after "via", "h/t", "see also").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import msgspec
 
 from bot.newsletter.linkkinds import link_kind
 from bot.newsletter.model import Link
@@ -39,8 +40,7 @@ _ASIDE_BEFORE = re.compile(
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-@dataclass(frozen=True)
-class Placed:
+class Placed(msgspec.Struct, frozen=True):
     """A link in its paragraph: the paragraph's text and whether the link is on the headline."""
 
     link: Link

@@ -9,14 +9,12 @@ chosen on evidence (:mod:`bot.newsletter.stories`). It round-trips through JSON 
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 
-@dataclass(frozen=True)
-class Link:
+
+class Link(msgspec.Struct, frozen=True):
     """A hyperlink: its target, the text it was shown on, and where that text is.
 
     ``start``/``end`` are character offsets of the link text in its paragraph's plain text
@@ -25,13 +23,22 @@ class Link:
 
     url: str
     text: str = ""
-    start: int = field(default=-1, compare=False)
-    end: int = field(default=-1, compare=False)
-    image: bool = field(default=False, compare=False)
+    start: int = -1
+    end: int = -1
+    image: bool = False
+
+    # Two links are the same link when they go to the same place on the same words, wherever
+    # those words stand and whatever they are wrapped around.
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Link:
+            return NotImplemented
+        return (self.url, self.text) == (other.url, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.url, self.text))
 
 
-@dataclass(frozen=True)
-class Embed:
+class Embed(msgspec.Struct, frozen=True):
     """A post embedded in the issue (a tweet or a Bluesky post), from its ``data-attrs``."""
 
     platform: str  # "x" or "bluesky"
@@ -44,8 +51,7 @@ class Embed:
     section: str = ""
 
 
-@dataclass(frozen=True)
-class Story:
+class Story(msgspec.Struct, frozen=True):
     """One news item of a section.
 
     ``number`` is 1-based over the whole issue, in reading order; ``--pick`` uses it.
@@ -89,7 +95,7 @@ class Story:
         from bot.newsletter.stories import first_sentence
 
         placed = [
-            Placed(link if link.start >= 0 else dataclasses.replace(link, start=max(0, text.find(link.text))), text)
+            Placed(link if link.start >= 0 else msgspec.structs.replace(link, start=max(0, text.find(link.text))), text)
             for link in links
         ]
         main, why = choose_main_link(placed, tag=tag)
@@ -110,8 +116,7 @@ class Story:
 Item = Story  # the name composition and the digest used before stories
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(msgspec.Struct, frozen=True):
     title: str
     stories: tuple[Story, ...] = ()
 
@@ -120,8 +125,7 @@ class Section:
         return self.stories
 
 
-@dataclass(frozen=True)
-class Issue:
+class Issue(msgspec.Struct, frozen=True):
     """One newsletter issue, and the newsletter it belongs to."""
 
     title: str
@@ -138,7 +142,18 @@ class Issue:
     home_url: str | None = None  # the newsletter's home page
     kind: str = "roundup"  # "roundup" (a list of stories) or "essay" (read as its sections)
     unpostable: str = ""  # why this issue must never be posted ("no title"), else ""
-    warnings: tuple[str, ...] = field(default=(), compare=False)
+    warnings: tuple[str, ...] = ()  # what the reader noticed; not part of what the issue is
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Issue:
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def _compared(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__struct_fields__ if name != "warnings")
 
     @property
     def stories(self) -> list[Story]:
@@ -159,17 +174,19 @@ class Issue:
             return self.guid
         if self.url:
             return self.url
+        import hashlib  # only for an issue with neither guid nor URL: it loads OpenSSL
+
         digest = hashlib.sha256()
         for part in (self.title, self.published_at or "", *(s.text for s in self.stories)):
             digest.update(part.encode("utf-8") + b"\0")
         return "sha256:" + digest.hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return _builtins(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Issue:
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = set(cls.__struct_fields__)
         return cls(
             **{
                 **{k: v for k, v in data.items() if k in known},
@@ -206,3 +223,14 @@ def _story(data: dict[str, Any]) -> Story:
         why_link=data.get("why_link", ""),
         embeds=tuple(Embed(**e) for e in data.get("embeds", ())),
     )
+
+
+def _builtins(value: Any) -> Any:
+    """``value`` with every record in it a dict, recursively; tuples stay tuples."""
+    if isinstance(value, msgspec.Struct):
+        return {name: _builtins(getattr(value, name)) for name in value.__struct_fields__}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_builtins(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _builtins(v) for k, v in value.items()}
+    return value

@@ -8,13 +8,13 @@ a feed saved as ``.txt`` or a page served as ``text/plain`` is still read for wh
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
+
+import msgspec
 
 from bot.errors import InputError
 from bot.newsletter import charset
@@ -37,8 +37,7 @@ _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+x
 _JSON_TYPES = ("application/json",)
 
 
-@dataclass(frozen=True)
-class FeedResult:
+class FeedResult(msgspec.Struct, frozen=True):
     """What :func:`read_feed` found: the issues (newest first) and the validators to send next time.
 
     It behaves as the list of issues (``len``, iteration, indexing). ``not_modified`` is true
@@ -63,8 +62,7 @@ class FeedResult:
         return self.issues[index]
 
 
-@dataclass(frozen=True)
-class _Loaded:
+class _Loaded(msgspec.Struct, frozen=True):
     data: bytes
     source: str  # what error messages and Issue.source show (secrets masked)
     url: str | None = None
@@ -171,9 +169,9 @@ def _parse(loaded: _Loaded) -> tuple[str, str, list[Issue]]:
     if kind != "feed" and not any(issue.stories for issue in issues):
         raise InputError(f"no newsletter stories found in {loaded.source} (read as {kind})")
     if kind != "feed":
-        issues = [i if i.title else dataclasses.replace(i, unpostable="no title") for i in issues]
+        issues = [i if i.title else msgspec.structs.replace(i, unpostable="no title") for i in issues]
     if decoded.warnings:
-        issues = [dataclasses.replace(i, warnings=(*decoded.warnings, *i.warnings)) for i in issues]
+        issues = [msgspec.structs.replace(i, warnings=(*decoded.warnings, *i.warnings)) for i in issues]
     return kind, title, issues
 
 
@@ -200,16 +198,16 @@ def _web_links_only(issue: Issue) -> Issue:
             main = story.main_link if story.main_link is None or is_web_url(story.main_link) else None
             dropped += len(story.links) - len(links)
             if (links, embeds, main) != (story.links, story.embeds, story.main_link):
-                story = dataclasses.replace(story, links=links, embeds=embeds, main_link=main)
+                story = msgspec.structs.replace(story, links=links, embeds=embeds, main_link=main)
             stories.append(story)
-        sections.append(dataclasses.replace(section, stories=tuple(stories)))
+        sections.append(msgspec.structs.replace(section, stories=tuple(stories)))
     if dropped:
         warnings.append(f"{dropped} link(s) that are not http(s) URLs were left out")
     embeds = tuple(embed for embed in issue.embeds if is_web_url(embed.url))
     unchanged = (url, image, home, embeds) == (issue.url, issue.image, issue.home_url, issue.embeds)
     if unchanged and not dropped and tuple(sections) == issue.sections:
         return issue
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         issue, url=url, image=image, home_url=home, embeds=embeds, sections=tuple(sections),
         warnings=(*issue.warnings, *warnings),
     )

@@ -11,9 +11,9 @@ sections and no list of stories, reads as its sections.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass, field
+
+import msgspec
 
 from bot.newsletter import items as rules
 from bot.newsletter.blocks import Block, Break, EmbedBlock, Heading, Para
@@ -29,15 +29,14 @@ _ROUNDUP_SHARE = 0.6  # of paragraphs carrying their own link: a section of one-
 _PROSE = 120  # characters: a paragraph this long that opens no story is prose
 
 
-@dataclass
-class _Draft:
+class _Draft(msgspec.Struct):
     section: str
     headline: str
     marker: str | None
     tag: str | None
-    paras: list[str] = field(default_factory=list)
-    placed: list[Placed] = field(default_factory=list)
-    embeds: list[Embed] = field(default_factory=list)
+    paras: list[str] = msgspec.field(default_factory=list)
+    placed: list[Placed] = msgspec.field(default_factory=list)
+    embeds: list[Embed] = msgspec.field(default_factory=list)
     attaches: bool = False  # later plain paragraphs are its commentary
     essay: bool = False  # an essay's section: it is about the essay, not about one of its links
 
@@ -117,7 +116,7 @@ def _section_story(section: str, heading: Heading, body: list[Block]) -> _Draft:
         if isinstance(block, Para):
             _add(draft, block, headline=False)
         elif isinstance(block, EmbedBlock):
-            draft.embeds.append(dataclasses.replace(block.embed, section=section))
+            draft.embeds.append(msgspec.structs.replace(block.embed, section=section))
     return draft
 
 
@@ -201,7 +200,7 @@ def _container(section: str, body: list[Block]) -> list[_Draft]:
         if isinstance(block, Break):
             current = None
         elif isinstance(block, EmbedBlock):
-            embed = dataclasses.replace(block.embed, section=section)
+            embed = msgspec.structs.replace(block.embed, section=section)
             if current is None:
                 current = _embed_draft(section, embed)
                 drafts.append(current)
@@ -254,7 +253,7 @@ def _heading_story(section: str, heading: Heading, body: list[Block]) -> list[_D
         if isinstance(block, Break):
             current = None
         elif isinstance(block, EmbedBlock):
-            (current or draft).embeds.append(dataclasses.replace(block.embed, section=section))
+            (current or draft).embeds.append(msgspec.structs.replace(block.embed, section=section))
         elif isinstance(block, Para):
             if current is None:
                 current = _para_draft(section, block)
@@ -285,7 +284,7 @@ def _para_draft(section: str, para: Para) -> _Draft | None:
     draft.paras.append(rest)
     headline_end = offset + len(headline)
     for link in para.links:
-        moved = dataclasses.replace(link, start=link.start - offset, end=link.end - offset) if link.start >= 0 else link
+        moved = msgspec.structs.replace(link, start=link.start - offset, end=link.end - offset) if link.start >= 0 else link
         draft.placed.append(Placed(moved, rest, headline=0 <= link.start < headline_end))
     return draft
 

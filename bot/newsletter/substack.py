@@ -9,8 +9,9 @@ post page give it, so reading a post both ways stores one row.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
+
+import msgspec
 
 from bot.errors import InputError
 from bot.newsletter.builder import build_issue
@@ -52,10 +53,10 @@ def _issue(post: dict[str, Any], *, source: str) -> Issue:
         source=source,
     )
     if warnings:
-        issue = dataclasses.replace(issue, warnings=(*issue.warnings, *warnings))
+        issue = msgspec.structs.replace(issue, warnings=(*issue.warnings, *warnings))
     if not issue.items:
         reason = "no body_html (a paywalled post?)" if not post.get("body_html") else "no readable items"
-        return dataclasses.replace(issue, warnings=(*issue.warnings, f"the post has {reason}"))
+        return msgspec.structs.replace(issue, warnings=(*issue.warnings, f"the post has {reason}"))
     return issue
 
 

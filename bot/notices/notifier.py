@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from bot.log import Scrub
 from bot.notices.urls import secret_parts, split_urls
@@ -19,14 +20,12 @@ from bot.notices.urls import secret_parts, split_urls
 log = logging.getLogger("bot.notices")
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(msgspec.Struct, frozen=True):
     delivered: int = 0
     failed: int = 0
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(msgspec.Struct, frozen=True):
     """A notice: a title, a plain-text body and optionally an HTML page to attach."""
 
     kind: str  # new, posted, refused, stuck

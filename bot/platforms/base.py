@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -45,8 +46,7 @@ CollectorFactory = Callable[["Settings", "Database", Any], "Collector"]
 PublisherFactory = Callable[["Settings", "Database", "Clock"], "Publisher"]
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(msgspec.Struct, frozen=True):
     """One network: its names, settings, sources, references and factories."""
 
     id: str  #: as in bot.toml, the database's ``platform`` column and the CLI
@@ -55,7 +55,7 @@ class Platform:
     #: environment variables holding secrets (scrubbed from every output)
     secrets: tuple[str, ...] = ()
     #: settings field -> (environment variable, key under [endpoints], default)
-    endpoints: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
+    endpoints: dict[str, tuple[str, str, str | None]] = msgspec.field(default_factory=dict)
     #: the source kinds a ``[[sources]]`` entry may give (exactly one of them)
     source_kinds: tuple[str, ...] = ()
     #: the digest's section heading ("On X", "From Reddit")
@@ -86,9 +86,9 @@ class Platform:
     handle_variable: str = ""
     handle_suffix: str = ""
     #: the keys its own ``[<id>]`` table in bot.toml may hold, with their defaults
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = msgspec.field(default_factory=dict)
     #: the options its ``[[sources]]`` may carry, each with its type check (bot.config_types)
-    source_options: dict[str, Any] = field(default_factory=dict)
+    source_options: dict[str, Any] = msgspec.field(default_factory=dict)
     #: checks and normalises that table (raising a one-line ConfigError); None: taken as written
     check_options: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     #: what creating one post with this text costs in US dollars, under the platform's options

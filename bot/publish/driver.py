@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Literal, Protocol
 
+import msgspec
 from sqlite_utils import Database
 
 from bot.errors import BotError
@@ -57,16 +57,14 @@ class PublishDuplicate(PublishError):
     elsewhere on the account. Kept ``unknown`` (it may exist), never sent again by itself."""
 
 
-@dataclass(frozen=True)
-class Sent:
+class Sent(msgspec.Struct, frozen=True):
     """A post that exists on the platform."""
 
     remote_id: str
     url: str
 
 
-@dataclass(frozen=True)
-class Read:
+class Read(msgspec.Struct, frozen=True):
     """Reads a publisher made where the platform charges for them (X's owned reads while
     reconciling): the posting service records them for bot status."""
 
@@ -75,8 +73,7 @@ class Read:
     cost_usd: float
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     """What an error from ``send`` means for the post.
 
     * ``rate_limited``: nothing was created; resume after ``retry_at`` (``limit`` names it);

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from sqlite_utils import Database
 
 from bot.compose.model import Thread
@@ -33,8 +33,7 @@ class StateConflict(BotError):
     """A transition was asked from a state the row is not in (another process moved it)."""
 
 
-@dataclass(frozen=True)
-class OutboxPost:
+class OutboxPost(msgspec.Struct, frozen=True):
     """One outbox row."""
 
     id: int
@@ -45,9 +44,9 @@ class OutboxPost:
     role: str
     text: str
     state: str
-    facets: list[dict[str, Any]] = field(default_factory=list)
+    facets: list[dict[str, Any]] = msgspec.field(default_factory=list)
     card: dict[str, Any] | None = None
-    langs: list[str] = field(default_factory=list)
+    langs: list[str] = msgspec.field(default_factory=list)
     remote_id: str | None = None
     remote_uri: str | None = None
     remote_cid: str | None = None

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+import msgspec
 from sqlite_utils import Database
 
 from bot import platforms
@@ -25,8 +25,7 @@ from bot.timeutil import Clock, utcnow
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class PostResult:
+class PostResult(msgspec.Struct, frozen=True):
     platform: str
     posts: list[OutboxPost]
     sent_now: int

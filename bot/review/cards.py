@@ -11,13 +11,14 @@ the limit, and the story the post is about.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
+
+import msgspec
 
 from bot import platforms
 from bot.compose.length import RULES
@@ -29,8 +30,7 @@ from bot.weburl import is_web_url
 LINK_DISPLAY_MAX = 25  # X shows a link as its URL without the scheme, cut with "…" past this
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(msgspec.Struct, frozen=True):
     name: str
     handle: str
 
@@ -39,8 +39,7 @@ class Account:
         return "".join(word[0] for word in self.name.split()[:2]).upper() or "?"
 
 
-@dataclass(frozen=True)
-class LinkCard:
+class LinkCard(msgspec.Struct, frozen=True):
     uri: str
     title: str
     description: str = ""
@@ -51,8 +50,7 @@ class LinkCard:
         return (urlsplit(self.uri).hostname or "").removeprefix("www.")
 
 
-@dataclass(frozen=True)
-class CardPost:
+class CardPost(msgspec.Struct, frozen=True):
     platform: str
     position: int  # 0-based
     total: int
@@ -91,12 +89,11 @@ class CardPost:
         return f"story {self.story}" + (", continued" if self.role == "continuation" else "")
 
 
-@dataclass(frozen=True)
-class CardThread:
+class CardThread(msgspec.Struct, frozen=True):
     platform: str
     name: str
     account: Account
-    posts: list[CardPost] = field(default_factory=list)
+    posts: list[CardPost] = msgspec.field(default_factory=list)
     cost: str = ""  # the thread's total and each link policy's, where posting is charged
 
 
@@ -122,8 +119,6 @@ def card_threads(
     issue: Issue, threads: Mapping[str, Thread], *, accounts: Mapping[str, Account],
     costs: Mapping[str, Any] | None = None,
 ) -> list[CardThread]:
-    from dataclasses import replace
-
     from bot.costs import cost_line, usd
 
     out = []
@@ -134,7 +129,7 @@ def card_threads(
         posts = [_card_post(platform, n, total, post, issue_card) for n, post in enumerate(thread.posts)]
         cost = (costs or {}).get(platform)
         if cost is not None:
-            posts = [replace(p, cost=usd(c)) for p, c in zip(posts, cost.posts)]
+            posts = [msgspec.structs.replace(p, cost=usd(c)) for p, c in zip(posts, cost.posts)]
         out.append(CardThread(platform, platforms.name(platform), account, posts,
                               cost_line(platform, cost) if cost is not None else ""))
     return out

@@ -9,8 +9,9 @@ facet with UTF-8 byte offsets and the full URL. The official app shows a long UR
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import msgspec
 
 from bot.compose.model import Facet
 from bot.weburl import is_web_url
@@ -31,8 +32,7 @@ SHORT_PATH_MAX = 15  # longer path+query+hash is cut...
 SHORT_PATH_KEEP = 13  # ...to this many characters plus "..."
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(msgspec.Struct, frozen=True):
     """A URL found in a text: its code-point span and the URL itself."""
 
     start: int
@@ -40,8 +40,7 @@ class Found:
     url: str
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(msgspec.Struct, frozen=True):
     """A text as Bluesky shows it: long URLs shortened, one link facet per URL."""
 
     text: str

@@ -12,8 +12,9 @@ import datetime as dt
 import hashlib
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 POST = "app.bsky.feed.post"
 _B32_SORTABLE = "234567abcdefghijklmnopqrstuvwxyz"
@@ -50,8 +51,7 @@ def created_at(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-@dataclass(frozen=True)
-class PlannedRecord:
+class PlannedRecord(msgspec.Struct, frozen=True):
     """One post of the thread, fixed before anything is written."""
 
     rkey: str

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from bot.compose.length import grapheme_length, utf8_length
 from bot.compose.model import Post
@@ -25,8 +26,7 @@ def bluesky_fits(shown: str) -> bool:
     return utf8_length(shown) <= BLUESKY_BYTE_LIMIT and grapheme_length(shown) <= BLUESKY_GRAPHEME_LIMIT
 
 
-@dataclass(frozen=True)
-class BlueskyRules:
+class BlueskyRules(msgspec.Struct, frozen=True):
     """Bluesky's two limits, measured on the shortened text; the opening post carries a card."""
 
     platform: str = "bluesky"

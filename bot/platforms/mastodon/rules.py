@@ -9,8 +9,9 @@ sending. Links are sent as written: the server makes its own link cards.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from bot.compose.length import LinksAsWritten, grapheme_length, utf8_length
 from bot.compose.model import Post
@@ -21,8 +22,7 @@ URL_WEIGHT = 23
 _REMOTE_MENTION = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\w", re.UNICODE)
 
 
-@dataclass(frozen=True)
-class MastodonRules(LinksAsWritten):
+class MastodonRules(msgspec.Struct, LinksAsWritten, frozen=True):
     """An instance's status limit; the defaults are Mastodon's own."""
 
     platform: str = "mastodon"

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
 from typing import Any
+
+import msgspec
 
 from bot.errors import ConfigError
 
 
-@dataclass(frozen=True)
-class Prices:
+class Prices(msgspec.Struct, frozen=True):
     """US dollars per request (writes) or per resource returned (reads)."""
 
     effective: str  #: the first UTC day these prices hold
@@ -36,7 +36,7 @@ TABLE: tuple[Prices, ...] = (
            post_create_summoned=0.010, post_read=0.005, user_read=0.010, owned_read=0.001),
 )
 
-_RATES = tuple(f.name for f in fields(Prices) if f.name != "effective")
+_RATES = tuple(f.name for f in msgspec.structs.fields(Prices) if f.name != "effective")
 
 
 def prices_on(day: dt.date | None = None, *, table: Sequence[Prices] = TABLE) -> Prices:
@@ -63,7 +63,7 @@ def prices(override: Mapping[str, Any] | None = None, *, day: dt.date | None = N
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ConfigError(f"x.prices.{key} in bot.toml must be a number of US dollars >= 0, not {value!r}")
         changed[key] = float(value)
-    return replace(base, **changed)
+    return msgspec.structs.replace(base, **changed)
 
 
 def post_price(text: str, table: Prices) -> float:

@@ -12,8 +12,9 @@ import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from bot.compose.length import LinksAsWritten, utf8_length
 from bot.compose.model import Post
@@ -100,8 +101,7 @@ def x_urls(text: str) -> tuple[str, ...]:
     return tuple(extract_urls(unicodedata.normalize("NFC", text)))
 
 
-@dataclass(frozen=True)
-class XRules(LinksAsWritten):
+class XRules(msgspec.Struct, LinksAsWritten, frozen=True):
     """X's 280 weighted characters; the raw text is sent as it is (X makes the t.co links)."""
 
     platform: str = "x"
