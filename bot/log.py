@@ -11,7 +11,6 @@ tweepy's debug log prints the header it sent), and URL-encoded.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
@@ -84,6 +83,8 @@ class JsonFormatter(logging.Formatter):
         payload.update({k: v for k, v in vars(record).items() if k not in self._plain})
         if record.exc_text:
             payload["error"] = record.exc_text
+        import json  # only the JSON log format needs it
+
         return json.dumps(payload, default=str, ensure_ascii=False)
 
 

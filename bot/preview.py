@@ -6,7 +6,6 @@ so what the author reviews is byte for byte what goes out.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +24,8 @@ def to_json(issue: Issue, threads: Mapping[str, Thread], *, plan: Plan | None = 
     """``{"issue": {...}, "threads": {platform: [...], ...}, "stories": [...], "warnings": [...]}``;
     with ``costs``, a ``cost_usd`` on each priced post, the threads' totals in a top-level
     ``cost_usd`` and each link policy's total in ``cost_usd_by_links``."""
+    import json
+
     costs = costs or {}
     payload: dict[str, object] = {
         "issue": {

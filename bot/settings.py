@@ -164,8 +164,6 @@ def secret_values(env: Mapping[str, str]) -> list[str]:
     """The secrets in ``env`` in each form that can reach output (see :func:`bot.log.secret_forms`),
     and Reddit's HTTP basic-auth header value, which carries the client secret base64-encoded.
     """
-    import base64
-
     from bot.log import secret_forms
 
     forms: set[str] = set()
@@ -182,6 +180,8 @@ def secret_values(env: Mapping[str, str]) -> list[str]:
     client_id, client_secret = env.get("REDDIT_CLIENT_ID", ""), env.get("REDDIT_CLIENT_SECRET", "")
     if isinstance(client_secret, str) and client_secret.strip():
         pair = f"{str(client_id).strip()}:{client_secret.strip()}".encode("utf-8", "replace")
+        import base64
+
         forms.add(base64.b64encode(pair).decode("ascii"))
     return sorted(forms, key=len, reverse=True)
 
