@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from collectors.base import Rows
 from collectors.sqlutil import immediate, run_script
+from collectors.thread_rows import write_threads
 from collectors.ratelimit import utc_iso
 
 SCHEMA = """
@@ -136,20 +137,6 @@ LINK_COLUMNS = ("post_id", "url", "domain")
 
 _CHUNK = 500  # ids per "IN (...)" query, under SQLite's 999-variable floor
 
-# Each touched thread's counts, from the posts we hold, read before its row is written so the
-# row is written once a page (an UPDATE after the INSERT wrote every thread row twice and made
-# save_page a third slower). ``want`` pairs each thread with its root post's id.
-_THREAD_COUNTS = """
-WITH want(tid, root) AS (
-    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:pairs)
-)
-SELECT w.tid AS tid, count(*) AS n, coalesce(sum(p.id = w.root), 0) AS roots,
-       coalesce(sum(p.like_count), 0) AS likes, min(p.created_at) AS first_at, max(p.created_at) AS last_at
-FROM want w JOIN posts p ON p.thread_id = w.tid
-GROUP BY w.tid
-"""
-
-
 class Saved(msgspec.Struct, frozen=True):
     """What one :func:`save_page` call did."""
 
@@ -195,7 +182,7 @@ def save_page(
                 "ON CONFLICT(post_id, url) DO NOTHING",
                 links,
             )
-        _write_threads(db, posts, threads, now)
+        write_threads(db, posts, threads, now)
         if source is not None and state is not None:
             set_state(db, source, state, platform=platform, now=now)
     return Saved(posts_seen=len(posts), posts_new=new, skipped=len(rows.skipped))
@@ -318,66 +305,6 @@ def _count_existing(db: Database, ids: list[str]) -> int:
         for row in db.query(f"SELECT count(*) AS n FROM posts WHERE id IN ({marks})", chunk):
             found += row["n"]
     return found
-
-
-def _write_threads(
-    db: Database, posts: list[dict[str, Any]], threads: list[dict[str, Any]], now: str
-) -> None:
-    """Write every thread a page touches, once, with its counts from the posts we hold.
-
-    A thread given in full is upserted (its FTS row too); one only named by its posts gets a
-    placeholder row until its root is harvested. ``first_seen_at`` is kept on update; a thread
-    none of whose posts we hold keeps its counts and ``last_seen_at``."""
-    platform_of = {p["thread_id"]: p["platform"] for p in posts if p.get("thread_id")}
-    given = {t["id"]: t for t in threads}
-    named = [tid for tid in platform_of if tid not in given]
-    roots = {tid: t.get("root_post_id") or tid for tid, t in given.items()}
-    if named:
-        held = dict.fromkeys(named)
-        for start in range(0, len(named), _CHUNK):
-            chunk = named[start:start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row in db.conn.execute(f"SELECT id, root_post_id FROM threads WHERE id IN ({marks})", chunk):
-                held[row[0]] = row[1]
-        roots.update({tid: root or tid for tid, root in held.items()})
-    counts = {
-        row[0]: row[1:]
-        for row in db.conn.execute(_THREAD_COUNTS, {"pairs": json.dumps(list(roots.items()))})
-    }
-
-    def values(tid: str) -> dict[str, Any]:
-        n, root_held, likes, first_at, last_at = counts.get(tid, (0, 0, 0, None, None))
-        return {"now": now, "has": tid in counts, "n": n, "replies": n - root_held, "likes": likes,
-                "first_at": first_at, "last_at": last_at}
-
-    if threads:
-        db.conn.executemany(_THREAD_UPSERT, [{**t, **values(t["id"])} for t in threads])
-    if named:
-        db.conn.executemany(_THREAD_PLACEHOLDER, [{"id": tid, "platform": platform_of[tid], **values(tid)}
-                                                  for tid in named])
-
-
-_COUNTS_SET = (
-    " post_count = CASE WHEN :has THEN excluded.post_count ELSE threads.post_count END,"
-    " reply_count = CASE WHEN :has THEN excluded.reply_count ELSE threads.reply_count END,"
-    " like_count = CASE WHEN :has THEN excluded.like_count ELSE threads.like_count END,"
-    " first_post_at = CASE WHEN :has THEN excluded.first_post_at ELSE threads.first_post_at END,"
-    " last_post_at = CASE WHEN :has THEN excluded.last_post_at ELSE threads.last_post_at END,"
-    " last_seen_at = CASE WHEN :has THEN excluded.last_seen_at ELSE threads.last_seen_at END"
-)
-_THREAD_UPSERT = (
-    "INSERT INTO threads (id, platform, root_post_id, author_id, title, url, first_seen_at, last_seen_at,"
-    " post_count, reply_count, like_count, first_post_at, last_post_at)"
-    " VALUES (:id, :platform, :root_post_id, :author_id, :title, :url, :now, :now,"
-    " :n, :replies, :likes, :first_at, :last_at)"
-    " ON CONFLICT(id) DO UPDATE SET platform = excluded.platform, root_post_id = excluded.root_post_id,"
-    " author_id = excluded.author_id, title = excluded.title, url = excluded.url," + _COUNTS_SET
-)
-_THREAD_PLACEHOLDER = (
-    "INSERT INTO threads (id, platform, first_seen_at, last_seen_at, post_count, reply_count, like_count,"
-    " first_post_at, last_post_at) VALUES (:id, :platform, :now, :now, :n, :replies, :likes, :first_at, :last_at)"
-    " ON CONFLICT(id) DO UPDATE SET" + _COUNTS_SET
-)
 
 
 def pid_alive(pid: int | None) -> bool:

@@ -54,3 +54,21 @@ def test_counts_match_a_recount_whatever_the_page_order(tmp_path_factory, pages)
     held = {p["thread_id"] for p in db.query("SELECT thread_id FROM posts")}
     assert set(stored) == held
     db.close()
+
+
+def test_values_sqlite_would_convert_are_counted_as_sqlite_counts_them(tmp_path):
+    """Text and float like counts, a numeric time: the page's own count is not used for them,
+    so the stored counts are still SQLite's recount (column affinity, type ordering)."""
+    from bot.db import open_db
+
+    db = open_db(tmp_path / "h.db")
+    odd = [{**_post(1, 1, 0), "like_count": "7"}, {**_post(4, 1, 0), "like_count": 2.5},
+           {**_post(2, 2, 3), "created_at": 20240101}, {**_post(5, 2, 1)}, {**_post(3, 3, 4), "id": 3}]
+    save_page(db, Rows(posts=odd), source="s", state={"page": 0}, now="2024-02-01T00:00:00Z")
+    stored = {r["id"]: (r["post_count"], r["reply_count"], r["like_count"], r["first_post_at"], r["last_post_at"])
+              for r in db.query("SELECT * FROM threads")}
+    recount = {r["id"]: (r["n"], r["n"] - r["roots"], r["likes"], r["first_at"], r["last_at"])
+               for r in db.query(_FROM_SCRATCH)}
+    assert stored == recount
+    assert stored["x:1"][2] == 9.5 and stored["x:2"][4] == "20240101"  # TEXT affinity made it text
+    db.close()

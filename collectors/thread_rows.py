@@ -1,0 +1,121 @@
+"""Provide :func:`write_threads`: the thread rows of one harvested page, each written once.
+
+A thread's counts (posts, replies, likes, first and last post) are derived from the posts we
+hold. A thread that already has a row is recounted by SQLite; one that has none yet has no
+posts held before this page, so its counts are the page's own, computed here. Called by
+:func:`collectors.store.save_page` inside its transaction, after the page's posts are written.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+_CHUNK = 500  # ids per "IN (...)" query, under SQLite's 999-variable floor
+
+# Each touched thread's counts, from the posts we hold, read before its row is written so the
+# row is written once a page (an UPDATE after the INSERT wrote every thread row twice and made
+# save_page a third slower). ``want`` pairs each thread with its root post's id.
+_THREAD_COUNTS = """
+WITH want(tid, root) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:pairs)
+)
+SELECT w.tid AS tid, count(*) AS n, coalesce(sum(p.id = w.root), 0) AS roots,
+       coalesce(sum(p.like_count), 0) AS likes, min(p.created_at) AS first_at, max(p.created_at) AS last_at
+FROM want w JOIN posts p ON p.thread_id = w.tid
+GROUP BY w.tid
+"""
+
+
+def write_threads(
+    db: Database, posts: list[dict[str, Any]], threads: list[dict[str, Any]], now: str
+) -> None:
+    """Write every thread a page touches, once, with its counts from the posts we hold.
+
+    A thread given in full is upserted (its FTS row too); one only named by its posts gets a
+    placeholder row until its root is harvested. ``first_seen_at`` is kept on update; a thread
+    none of whose posts we hold keeps its counts and ``last_seen_at``."""
+    platform_of = {p["thread_id"]: p["platform"] for p in posts if p.get("thread_id")}
+    given = {t["id"]: t for t in threads}
+    named = [tid for tid in platform_of if tid not in given]
+    held = _held_roots(db, list({**given, **platform_of}))
+    roots = {tid: t.get("root_post_id") or tid for tid, t in given.items()}
+    roots.update({tid: held.get(tid) or tid for tid in named})
+    # A thread with no row yet has no posts held before this page (every page writes a row for
+    # each thread its posts name), so its counts are this page's: no need to ask SQLite.
+    counts = _page_counts(posts, {tid: root for tid, root in roots.items() if tid not in held})
+    asked = {tid: root for tid, root in roots.items() if tid not in counts}
+    if asked:
+        counts.update({row[0]: row[1:] for row in db.conn.execute(
+            _THREAD_COUNTS, {"pairs": json.dumps(list(asked.items()))})})
+
+    def values(tid: str) -> dict[str, Any]:
+        n, root_held, likes, first_at, last_at = counts.get(tid, (0, 0, 0, None, None))
+        return {"now": now, "has": tid in counts, "n": n, "replies": n - root_held, "likes": likes,
+                "first_at": first_at, "last_at": last_at}
+
+    if threads:
+        db.conn.executemany(_THREAD_UPSERT, [{**t, **values(t["id"])} for t in threads])
+    if named:
+        db.conn.executemany(_THREAD_PLACEHOLDER, [{"id": tid, "platform": platform_of[tid], **values(tid)}
+                                                  for tid in named])
+
+
+def _held_roots(db: Database, tids: list[str]) -> dict[str, str | None]:
+    """The threads among ``tids`` that already have a row, with their root post's id."""
+    held: dict[str, str | None] = {}
+    for start in range(0, len(tids), _CHUNK):
+        chunk = tids[start:start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        held.update(db.conn.execute(f"SELECT id, root_post_id FROM threads WHERE id IN ({marks})", chunk))
+    return held
+
+
+def _page_counts(posts: list[dict[str, Any]], new: dict[str, str]) -> dict[str, tuple[Any, ...]]:
+    """The counts SQLite's aggregate would give for threads whose only posts are this page's.
+
+    Only for plain values: an id that is not text, a like count that is not an int (or None)
+    or a time that is not text is left to SQLite, whose column affinity and type ordering
+    decide what it counts."""
+    if not new:
+        return {}
+    mine: dict[str, list[dict[str, Any]]] = {tid: [] for tid in new}
+    for post in posts:
+        if post.get("thread_id") in mine:
+            mine[post["thread_id"]].append(post)
+    counts: dict[str, tuple[Any, ...]] = {}
+    for tid, held in mine.items():
+        likes = [p.get("like_count") for p in held]
+        times = [p["created_at"] for p in held if p.get("created_at") is not None]
+        plain = (type(tid) is str and all(type(p["id"]) is str for p in held)
+                 and all(type(x) is int or x is None for x in likes) and all(type(t) is str for t in times))
+        if not held or not plain:
+            continue
+        counts[tid] = (len(held), sum(p["id"] == new[tid] for p in held), sum(x or 0 for x in likes),
+                       min(times, default=None), max(times, default=None))
+    return counts
+
+
+_COUNTS_SET = (
+    " post_count = CASE WHEN :has THEN excluded.post_count ELSE threads.post_count END,"
+    " reply_count = CASE WHEN :has THEN excluded.reply_count ELSE threads.reply_count END,"
+    " like_count = CASE WHEN :has THEN excluded.like_count ELSE threads.like_count END,"
+    " first_post_at = CASE WHEN :has THEN excluded.first_post_at ELSE threads.first_post_at END,"
+    " last_post_at = CASE WHEN :has THEN excluded.last_post_at ELSE threads.last_post_at END,"
+    " last_seen_at = CASE WHEN :has THEN excluded.last_seen_at ELSE threads.last_seen_at END"
+)
+_THREAD_UPSERT = (
+    "INSERT INTO threads (id, platform, root_post_id, author_id, title, url, first_seen_at, last_seen_at,"
+    " post_count, reply_count, like_count, first_post_at, last_post_at)"
+    " VALUES (:id, :platform, :root_post_id, :author_id, :title, :url, :now, :now,"
+    " :n, :replies, :likes, :first_at, :last_at)"
+    " ON CONFLICT(id) DO UPDATE SET platform = excluded.platform, root_post_id = excluded.root_post_id,"
+    " author_id = excluded.author_id, title = excluded.title, url = excluded.url," + _COUNTS_SET
+)
+_THREAD_PLACEHOLDER = (
+    "INSERT INTO threads (id, platform, first_seen_at, last_seen_at, post_count, reply_count, like_count,"
+    " first_post_at, last_post_at) VALUES (:id, :platform, :now, :now, :n, :replies, :likes, :first_at, :last_at)"
+    " ON CONFLICT(id) DO UPDATE SET" + _COUNTS_SET
+)
