@@ -5,7 +5,7 @@ is checked against ``regex`` (on every simple code point, on every sequence of u
 pieces of every kind the rules of UAX #29 tell apart), then the answers of ``graphemes``,
 ``words``, ``leading_marker`` and ``issue_number`` are compared with the ``regex`` code they
 replaced on every code point, on generated text full of the hard cases and on every text the
-reading corpus gives or composes.
+reading corpus gives or composes. ``bot preview`` of the sample must not import ``regex``.
 
 ``python -m tests.test_grapheme_fast_path`` writes bot/graphemes_ranges.py anew from ``regex``.
 """
@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
+import os
 import re
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import regex
@@ -278,6 +282,8 @@ def test_any_text_agrees(text):
 def test_generated_titles_agree(name, rest):
     for title in (f"{name} 12: {rest}", f"{name}{rest}", f" {name} 7 — {rest}", f"{rest} 3 | {name}"):
         assert issue_number(title) == old_issue_number(title), ascii(title)
+        if not items._may_name_a_number(title):
+            assert _OLD_NUMBER[2].search(title) is None, ascii(title)
 
 
 def test_the_cases_it_must_leave_to_regex():
@@ -288,6 +294,7 @@ def test_the_cases_it_must_leave_to_regex():
     for text in ("🇯🇵 Japan", "👩\u200d🔬 lab", "👍🏽 yes", "❤\ufe0f\u200d🔥 x", "🤯\u0301 x", "❤\ufe0f\ufe0f x",
                  "🤯\r\n"):
         assert emoji_run_end(text) is None, ascii(text)
+    assert items._may_name_a_number("Import AI 329: x") and not items._may_name_a_number("Import AI 329:x")
 
 
 def test_plain_text_is_answered():
@@ -299,6 +306,8 @@ def test_plain_text_is_answered():
     for text, end in cases.items():
         assert emoji_run_end(text) == end, text
         assert leading_marker(text) == old_leading_marker(text)
+    for title in ("Back in the game", "An unexpected RL Renaissance", "This Week In LiveCode 10"):
+        assert not items._may_name_a_number(title)
 
 
 # -- real text -------------------------------------------------------------------------------
@@ -348,6 +357,29 @@ def test_every_text_of_the_reading_corpus():
     markers = [text for text in read if old_leading_marker(text)[0]]
     assert len(markers) > 20
     assert sum(emoji_run_end(text) is not None for text in markers) > 0.8 * len(markers)
+
+
+def _importtime(tmp_path: Path, *args: str) -> tuple[set[str], str]:
+    # This tree's bot, whatever is installed; no user settings.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "X_", "BLUESKY_"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bot", "preview", str(ROOT / "examples" / "ml4sci-33.txt"), *args],
+        capture_output=True, text=True, cwd=tmp_path, env=env, check=True,
+    )
+    modules = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    return modules, result.stdout
+
+
+@pytest.mark.parametrize("args", [(), ("--format", "json")])
+def test_preview_of_the_sample_never_imports_regex(tmp_path, args):
+    modules, out = _importtime(tmp_path, *args)
+    assert "bot.graphemes" in modules and "bot.compose.split" in modules  # the code ran here
+    assert not {m for m in modules if m == "regex" or m.startswith("regex.")}
+    if args:
+        assert json.loads(out)["threads"]["bluesky"][0]["limit"] == 300
+    else:
+        assert "/300 graphemes" in out
 
 
 def render_tables() -> str:
