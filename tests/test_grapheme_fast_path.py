@@ -278,9 +278,18 @@ def test_any_text_agrees(text):
     _agrees(text)
 
 
+def test_a_named_number_needs_a_separator_then_regexs_white_space():
+    # Python's str.isspace also takes U+001C..U+001F, which regex's \s does not.
+    for separator, after in itertools.product(":|–—-.,", [*graphemes_ranges.WHITE_SPACE, *"\x1c\x1f\u200bxa1"]):
+        title = f"Import AI 329{separator}{after}next"
+        assert items._may_name_a_number(title) == (_OLD_NUMBER[2].search(title) is not None), ascii(title)
+        assert issue_number(title) == old_issue_number(title), ascii(title)
+
+
 @given(_TEXTS, _TEXTS)
 def test_generated_titles_agree(name, rest):
-    for title in (f"{name} 12: {rest}", f"{name}{rest}", f" {name} 7 — {rest}", f"{rest} 3 | {name}"):
+    for title in (f"{name} 12: {rest}", f"{name} 12:{rest}", f"{name}{rest}", f" {name} 7 —{rest}",
+                  f"{rest} 3 | {name}"):
         assert issue_number(title) == old_issue_number(title), ascii(title)
         if not items._may_name_a_number(title):
             assert _OLD_NUMBER[2].search(title) is None, ascii(title)
