@@ -10,23 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import regex
-
+from bot.graphemes import cluster_count, clusters
 from bot.platforms.protocols import LengthRules as Rules
 
 if TYPE_CHECKING:
     from bot.compose.model import Post
 
-_GRAPHEME = regex.compile(r"\X")
-
 
 def graphemes(text: str) -> list[str]:
-    """The extended grapheme clusters of ``text`` (👨‍👩‍👧‍👦 and 🇯🇵 are one each)."""
-    return list(_GRAPHEME.findall(text))
+    """The extended grapheme clusters of ``text`` (👨‍👩‍👧‍👦 and 🇯🇵 are one each), as ``regex``'s
+    ``\\X`` finds them; :mod:`bot.graphemes` imports it only for text it cannot answer alone."""
+    return clusters(text)
 
 
 def grapheme_length(text: str) -> int:
-    return len(_GRAPHEME.findall(text))
+    return cluster_count(text)
 
 
 def utf8_length(text: str) -> int:

@@ -8,18 +8,18 @@ clause (``,;:``, dashes), then anywhere between words; ties keep earlier posts f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 import msgspec
-import regex
 
 from bot.compose.length import Rules
 from bot.errors import ComposeError
+from bot.graphemes import clusters, is_letter
 
-_CLUSTER = regex.compile(r"\X")
-_SENTENCE_END = regex.compile(r"[.!?…‽][\"'”’»)\]]*$")
-_CLAUSE_END = regex.compile(r"[,;:—–][\"'”’»)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?…‽][\"'”’»)\]]*$")
+_CLAUSE_END = re.compile(r"[,;:—–][\"'”’»)\]]*$")
 # Abbreviations whose full stop rarely ends a sentence; single initials ("J.") are also kept.
 _ABBREVIATIONS = frozenset(
     "e.g. i.e. vs. cf. al. approx. dr. mr. mrs. ms. prof. fig. eq. ref. no. vol. st.".split()
@@ -41,13 +41,15 @@ def words(text: str) -> list[Word]:
     """The words of ``text``; a cluster that is all whitespace separates them."""
     spans: list[tuple[int, int]] = []
     start: int | None = None
-    for match in _CLUSTER.finditer(text):
-        if match.group().isspace():
+    position = 0  # where the cluster starts: the clusters are the text, in order
+    for cluster in clusters(text):
+        if cluster.isspace():
             if start is not None:
-                spans.append((start, match.start()))
+                spans.append((start, position))
                 start = None
         elif start is None:
-            start = match.start()
+            start = position
+        position += len(cluster)
     if start is not None:
         spans.append((start, len(text)))
     return [
@@ -61,7 +63,8 @@ def _penalty(word: str, gap: str) -> int:
         return _SENTENCE
     if _SENTENCE_END.search(word):
         bare = word.rstrip("\"'”’»)]").lower()
-        if bare not in _ABBREVIATIONS and not regex.fullmatch(r"\p{L}\.", bare):
+        initial = len(bare) == 2 and bare[1] == "." and is_letter(bare[0])  # "j." (regex's \p{L}\.)
+        if bare not in _ABBREVIATIONS and not initial:
             return _SENTENCE
     if _CLAUSE_END.search(word):
         return _CLAUSE

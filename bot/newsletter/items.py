@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-import regex
+from bot.graphemes import emoji_run_end, regex_pattern
+from bot.graphemes_ranges import WHITE_SPACE
 
-# A leading run of emoji graphemes (🤯, ❤️, 👩‍🔬, flags): the author's flag on an item.
-_MARKER = regex.compile(
-    r"^(?:(?=\p{Extended_Pictographic}|\p{Regional_Indicator})\X)+",
-)
+# A leading run of emoji graphemes (🤯, ❤️, 👩‍🔬, flags): the author's flag on an item. A regex
+# module pattern, used only when bot.graphemes.emoji_run_end cannot tell alone (flags, ZWJ...).
+_MARKER = r"^(?:(?=\p{Extended_Pictographic}|\p{Regional_Indicator})\X)+"
 # ``[Arxiv]``, ``[Nature Communications]``, ``[CSET@Georgetown]``: a short source label.
 _TAG = re.compile(r"^\[([^\[\]]{1,40})\]\s*")
 _SPACE = re.compile(r"\s+")
@@ -21,9 +21,11 @@ _URL = re.compile(r"https?://[^\s<>\[\]\"'`]+", re.IGNORECASE)
 _NUMBER = (
     re.compile(r"#\s?(\d{1,5})\b"),
     re.compile(r"\b(?:issue|no\.?|nr\.?|number|edition|vol\.?|volume|ep\.?|episode)\s*#?\s*(\d{1,5})\b", re.IGNORECASE),
-    # "Import AI 329: ...", "Artifacts Log 2: ...": a name, its number, a colon.
-    regex.compile(r"^\s*\p{L}[\p{L}\p{N}'’&.-]*(?:\s+\p{L}[\p{L}'’&.-]*){0,4}\s+(\d{1,5})\s*[:|–—-]\s"),
 )
+# "Import AI 329: ...", "Artifacts Log 2: ...": a name, its number, a colon. A regex module
+# pattern (\p{L}, \p{N}), tried after _NUMBER and only on a title _may_name_a_number.
+_NAMED_NUMBER = r"^\s*\p{L}[\p{L}\p{N}'’&.-]*(?:\s+\p{L}[\p{L}'’&.-]*){0,4}\s+(\d{1,5})\s*[:|–—-]\s"
+_NAMED_NUMBER_ENDS = frozenset(":|–—-")  # its separators; a match ends with one and a \s
 
 
 
@@ -34,10 +36,13 @@ def squash(text: str) -> str:
 
 def leading_marker(text: str) -> tuple[str | None, str]:
     """Split a leading emoji run off ``text``: ``("🤯", "NVIDIA VP ...")``."""
-    match = _MARKER.match(text)
-    if not match:
+    end = emoji_run_end(text)
+    if end is None:
+        match = regex_pattern(_MARKER).match(text)
+        end = match.end() if match else 0
+    if not end:
         return None, text
-    return match.group(0), text[match.end() :].lstrip()
+    return text[:end], text[end:].lstrip()
 
 
 def split_item(text: str) -> tuple[str | None, str | None, str]:
@@ -67,7 +72,17 @@ def issue_number(title: str) -> int | None:
         match = pattern.search(title)
         if match:
             return int(match.group(1))
+    if _may_name_a_number(title):
+        named = regex_pattern(_NAMED_NUMBER).search(title)
+        if named:
+            return int(named.group(1))
     return None
+
+
+def _may_name_a_number(title: str) -> bool:
+    """Whether ``title`` has what every match of ``_NAMED_NUMBER`` ends with: one of its
+    separators followed by white space (``regex``'s ``\\s``). Without it, ``regex`` is not needed."""
+    return any(a in _NAMED_NUMBER_ENDS and b in WHITE_SPACE for a, b in zip(title, title[1:]))
 
 
 def clean_heading(text: str) -> str:
