@@ -278,12 +278,9 @@ def _complete(row: dict[str, Any], columns: tuple[str, ...], wanted: frozenset[s
 
 
 def _unique(rows: Iterable[dict[str, Any]], key: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Complete rows, the last of each key winning."""
-    by_key: dict[Any, dict[str, Any]] = {}
+    """Complete rows, the last of each key winning (only the winners are completed)."""
     wanted = frozenset(columns)
-    for row in rows:
-        by_key[row[key]] = _complete(row, columns, wanted)
-    return list(by_key.values())
+    return [_complete(row, columns, wanted) for row in {row[key]: row for row in rows}.values()]
 
 
 def _unique_links(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

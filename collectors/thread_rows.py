@@ -78,24 +78,36 @@ def _page_counts(posts: list[dict[str, Any]], new: dict[str, str]) -> dict[str, 
 
     Only for plain values: an id that is not text, a like count that is not an int (or None)
     or a time that is not text is left to SQLite, whose column affinity and type ordering
-    decide what it counts."""
+    decide what it counts. One pass over the page, no per-thread lists: this runs on every
+    page a harvest writes."""
     if not new:
         return {}
-    mine: dict[str, list[dict[str, Any]]] = {tid: [] for tid in new}
+    # per thread: [posts, roots held, likes, first time, last time, all plain]
+    acc: dict[str, list[Any]] = {}
     for post in posts:
-        if post.get("thread_id") in mine:
-            mine[post["thread_id"]].append(post)
-    counts: dict[str, tuple[Any, ...]] = {}
-    for tid, held in mine.items():
-        likes = [p.get("like_count") for p in held]
-        times = [p["created_at"] for p in held if p.get("created_at") is not None]
-        plain = (type(tid) is str and all(type(p["id"]) is str for p in held)
-                 and all(type(x) is int or x is None for x in likes) and all(type(t) is str for t in times))
-        if not held or not plain:
+        tid = post.get("thread_id")
+        if tid not in new:
             continue
-        counts[tid] = (len(held), sum(p["id"] == new[tid] for p in held), sum(x or 0 for x in likes),
-                       min(times, default=None), max(times, default=None))
-    return counts
+        pid, likes, at = post["id"], post.get("like_count"), post.get("created_at")
+        row = acc.get(tid)
+        if row is None:
+            row = acc[tid] = [0, 0, 0, None, None, type(tid) is str]
+        row[0] += 1
+        row[1] += pid == new[tid]
+        if type(likes) is int:
+            row[2] += likes
+        elif likes is not None:
+            row[5] = False
+        if type(at) is str:
+            if row[3] is None or at < row[3]:
+                row[3] = at
+            if row[4] is None or at > row[4]:
+                row[4] = at
+        elif at is not None:
+            row[5] = False
+        if type(pid) is not str:
+            row[5] = False
+    return {tid: tuple(row[:5]) for tid, row in acc.items() if row[5]}
 
 
 _COUNTS_SET = (
