@@ -104,10 +104,10 @@ _ABOUT_SECTION = re.compile(
 )
 _FOOTNOTE_MARK = re.compile(r"(?<=\S)\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
 _SEPARATOR = re.compile(r"^[\W_]{0,3}$|^(?:[-*_=~•·.#]\s*){3,}$")
-_SOCIAL = re.compile(
+# Compiled on first use (re's own cache): only a short paragraph made of links asks.
+_SOCIAL = (
     r"^https?://(?:www\.)?(?:twitter\.com|x\.com|facebook\.com|linkedin\.com|instagram\.com|youtube\.com"
-    r"|threads\.net|bsky\.app|mastodon\.\w+|t\.me|tiktok\.com)/?[^/]*/?$",
-    _I,
+    r"|threads\.net|bsky\.app|mastodon\.\w+|t\.me|tiktok\.com)/?[^/]*/?$"
 )
 _NAV_WORDS = 4
 
@@ -154,7 +154,7 @@ def is_nav(para: Para) -> bool:
         return False
     links = [link for link in para.links if link.text or link.image]
     if len(links) < 3:
-        return bool(para.links) and all(_SOCIAL.match(link.url) for link in para.links) and len(para.text) <= 40
+        return bool(para.links) and all(re.match(_SOCIAL, link.url, _I) for link in para.links) and len(para.text) <= 40
     if not all(len(link.text.split()) <= _NAV_WORDS for link in links):
         return False
     rest = para.text

@@ -14,20 +14,22 @@ _IMAGE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|heic)$", re.IGNORECAS
 _IMAGE_HOSTS = ("substackcdn.com", "substack-post-media.s3.amazonaws.com", "pbs.twimg.com", "i.imgur.com", "media.beehiiv.com", "images.unsplash.com")
 _SHARE_HOSTS = ("facebook.com/sharer", "twitter.com/intent", "x.com/intent", "linkedin.com/sharing", "linkedin.com/shareArticle", "reddit.com/submit", "news.ycombinator.com/submitlink", "bsky.app/intent", "wa.me", "t.me/share", "mastodonshare.com", "getpocket.com/save")
 _APP_HOSTS = ("apps.apple.com", "play.google.com", "substack.com/app", "substack.com/download")
+# A profile's path on each site, compiled on first use through re's own cache: an issue links
+# to a few of these hosts, and bot preview's start pays for every compile.
 _SOCIAL_PROFILE = {
-    "twitter.com": re.compile(r"^/@?[A-Za-z0-9_]{1,20}/?$"),
-    "x.com": re.compile(r"^/@?[A-Za-z0-9_]{1,20}/?$"),
-    "bsky.app": re.compile(r"^/profile/[^/]+/?$"),
-    "linkedin.com": re.compile(r"^/(?:in|company)/[^/]+/?$"),
-    "github.com": re.compile(r"^/[A-Za-z0-9-]{1,39}/?$"),
-    "instagram.com": re.compile(r"^/[^/]+/?$"),
-    "facebook.com": re.compile(r"^/[^/]+/?$"),
-    "threads.net": re.compile(r"^/@[^/]+/?$"),
-    "youtube.com": re.compile(r"^/(?:@[^/]+|c/[^/]+|channel/[^/]+|user/[^/]+)/?$"),
-    "substack.com": re.compile(r"^/(?:@[^/]+|profile/[^/]+)/?$"),
-    "medium.com": re.compile(r"^/@[^/]+/?$"),
-    "huggingface.co": re.compile(r"^/(?!blog|papers|datasets|spaces|models|docs|learn|posts|chat)[\w.-]+/?$"),
-    "hf.co": re.compile(r"^/(?!blog|papers|datasets|spaces|models|docs|learn|posts|chat)[\w.-]+/?$"),
+    "twitter.com": r"^/@?[A-Za-z0-9_]{1,20}/?$",
+    "x.com": r"^/@?[A-Za-z0-9_]{1,20}/?$",
+    "bsky.app": r"^/profile/[^/]+/?$",
+    "linkedin.com": r"^/(?:in|company)/[^/]+/?$",
+    "github.com": r"^/[A-Za-z0-9-]{1,39}/?$",
+    "instagram.com": r"^/[^/]+/?$",
+    "facebook.com": r"^/[^/]+/?$",
+    "threads.net": r"^/@[^/]+/?$",
+    "youtube.com": r"^/(?:@[^/]+|c/[^/]+|channel/[^/]+|user/[^/]+)/?$",
+    "substack.com": r"^/(?:@[^/]+|profile/[^/]+)/?$",
+    "medium.com": r"^/@[^/]+/?$",
+    "huggingface.co": r"^/(?!blog|papers|datasets|spaces|models|docs|learn|posts|chat)[\w.-]+/?$",
+    "hf.co": r"^/(?!blog|papers|datasets|spaces|models|docs|learn|posts|chat)[\w.-]+/?$",
 }
 _MASTODON_PROFILE = re.compile(r"^/@[A-Za-z0-9_]+(?:@[\w.-]+)?/?$")
 _PATH_KINDS = (
@@ -73,7 +75,7 @@ def link_kind(url: str) -> str:
     if query.get("action") == ["share"] or query.get("utm_campaign") == ["share"] or "comments" in query.get("utm_content", ()):
         return "share"
     profile = _SOCIAL_PROFILE.get(host)
-    if profile and profile.match(path):
+    if profile and re.match(profile, path):
         return "profile"
     if host.endswith(".substack.com") and re.match(r"^/(?:@[^/]+|profile/.+)$", path):
         return "profile"

@@ -28,14 +28,14 @@ _SET_APART = frozenset(
     talk|thread|announcement|model|models|release|release notes|press release|study|the study|podcast|
     episode|interview|tweet|story|the story|huggingface|hf""".replace("\n", "").split("|")
 )
-_LABEL_BEFORE = re.compile(
+# Pattern texts, compiled on first use through re's own cache: an issue whose links have no
+# words before them never pays for compiling these.
+_LABEL_BEFORE = (
     r"(?:read (?:more|it|the \w+)|more|paper|code|data(?:set)?|link|pdf|source|article|report|repo|project page|demo|blog(?: post)?)"
-    r"(?:\s+(?:in|at|on|about|from|here|via))?(?:\s+(?:the|this|our|their|his|her))?\s*[:\-–—(\[]?\s*$",
-    re.IGNORECASE,
+    r"(?:\s+(?:in|at|on|about|from|here|via))?(?:\s+(?:the|this|our|their|his|her))?\s*[:\-–—(\[]?\s*$"
 )
-_ASIDE_BEFORE = re.compile(
-    r"(?:\bvia|\bh/t|\bht|\bhat tip(?: to)?|\bthanks to|\bsee also|\bcf\.|\bpreviously|\brelated:|\bcredit:?)\s*[:@]?\s*$",
-    re.IGNORECASE,
+_ASIDE_BEFORE = (
+    r"(?:\bvia|\bh/t|\bht|\bhat tip(?: to)?|\bthanks to|\bsee also|\bcf\.|\bpreviously|\brelated:|\bcredit:?)\s*[:@]?\s*$"
 )
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -83,7 +83,7 @@ def _labelled(p: Placed) -> bool:
         if raw[:1] in "[(" or "[" in around or "(" in around or around.rstrip().endswith(":"):
             return True
     before = p.text[max(0, p.link.start - 40) : p.link.start] if p.link.start >= 0 else ""
-    return bool(before) and bool(_LABEL_BEFORE.search(before)) and link_kind(p.link.url) == "content"
+    return bool(before) and bool(re.search(_LABEL_BEFORE, before, re.IGNORECASE)) and link_kind(p.link.url) == "content"
 
 
 def _aside(p: Placed) -> bool:
@@ -92,4 +92,4 @@ def _aside(p: Placed) -> bool:
     before = p.text[: p.link.start]
     if before.count("(") > before.count(")"):
         return True
-    return bool(_ASIDE_BEFORE.search(before[-24:]))
+    return bool(re.search(_ASIDE_BEFORE, before[-24:], re.IGNORECASE))

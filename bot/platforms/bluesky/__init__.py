@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from bot.timeutil import Clock
     from collectors.base import Collector
 
-_REF = re.compile(r"^(at://\S+|https?://(www\.)?bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+/?)$", re.IGNORECASE)
+# A post's URL or at:// URI; compiled on first use (re's own cache), when a reference is read.
+_REF = r"^(at://\S+|https?://(www\.)?bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+/?)$"
 
 
 def _collectors_module() -> Any:
@@ -106,7 +107,7 @@ PLATFORM = Platform(
         "filter": types.text, "include_pins": types.boolean,
     },
     digest_heading="On Bluesky",
-    recognise=lambda ref: bool(_REF.match(ref)),
+    recognise=lambda ref: bool(re.match(_REF, ref, re.IGNORECASE)),
     post_ids=_post_ids,
     collector=_collector,
     rate_headers=lazy("collectors.bluesky", "RATE_HEADERS"),
