@@ -299,8 +299,7 @@ def _count_existing(db: Database, ids: list[str]) -> int:
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
         marks = ",".join("?" * len(chunk))
-        for row in db.query(f"SELECT count(*) AS n FROM posts WHERE id IN ({marks})", chunk):
-            found += row["n"]
+        found += db.conn.execute(f"SELECT count(*) FROM posts WHERE id IN ({marks})", chunk).fetchone()[0]
     return found
 
 

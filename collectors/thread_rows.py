@@ -9,6 +9,7 @@ posts held before this page, so its counts are the page's own, computed here. Ca
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sqlite_utils import Database
@@ -51,15 +52,17 @@ def write_threads(
         counts.update({row[0]: row[1:] for row in db.conn.execute(
             _THREAD_COUNTS, {"pairs": json.dumps(list(asked.items()))})})
 
-    def values(tid: str) -> dict[str, Any]:
+    def values(tid: str) -> tuple[Any, ...]:
         n, root_held, likes, first_at, last_at = counts.get(tid, (0, 0, 0, None, None))
-        return {"now": now, "has": tid in counts, "n": n, "replies": n - root_held, "likes": likes,
-                "first_at": first_at, "last_at": last_at}
+        return (now, tid in counts, n, n - root_held, likes, first_at, last_at)
 
+    # Bound by position (_PARAMETERS' order): a tuple per row, not two dicts merged and looked
+    # up by name, on every thread of every page.
     if threads:
-        db.conn.executemany(_THREAD_UPSERT, [{**t, **values(t["id"])} for t in threads])
+        db.conn.executemany(_THREAD_UPSERT, [(t["id"], t["platform"], t["root_post_id"], t["author_id"],
+                                              t["title"], t["url"], *values(t["id"])) for t in threads])
     if named:
-        db.conn.executemany(_THREAD_PLACEHOLDER, [{"id": tid, "platform": platform_of[tid], **values(tid)}
+        db.conn.executemany(_THREAD_PLACEHOLDER, [(tid, platform_of[tid], None, None, None, None, *values(tid))
                                                   for tid in named])
 
 
@@ -131,3 +134,13 @@ _THREAD_PLACEHOLDER = (
     " first_post_at, last_post_at) VALUES (:id, :platform, :now, :now, :n, :replies, :likes, :first_at, :last_at)"
     " ON CONFLICT(id) DO UPDATE SET" + _COUNTS_SET
 )
+_PARAMETERS = ("id", "platform", "root_post_id", "author_id", "title", "url",
+               "now", "has", "n", "replies", "likes", "first_at", "last_at")
+
+
+def _numbered(sql: str) -> str:
+    """``sql`` with each ``:name`` as ``?N``, its place in :data:`_PARAMETERS`."""
+    return re.sub(r":(\w+)", lambda m: f"?{_PARAMETERS.index(m.group(1)) + 1}", sql)
+
+
+_THREAD_UPSERT, _THREAD_PLACEHOLDER = _numbered(_THREAD_UPSERT), _numbered(_THREAD_PLACEHOLDER)
