@@ -1,19 +1,24 @@
-"""Provide the two SQLite transaction helpers the whole project shares.
+"""Provide the SQLite helpers the whole project shares.
 
 * :func:`immediate`: a write transaction that takes the lock at ``BEGIN IMMEDIATE`` (or a
   savepoint inside the caller's transaction), for every read-then-write;
 * :func:`run_script`: several statements inside the caller's transaction (the stdlib's
   ``executescript`` commits any open transaction first, which would split a migration
-  from its record).
+  from its record);
+* :func:`in_chunks`: a list of ids cut for ``IN (...)`` queries under SQLite's variable limit.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 from sqlite_utils import Database
+
+T = TypeVar("T")
+_CHUNK = 500  # ids per "IN (...)" query, under SQLite's 999-variable floor
 
 
 @contextlib.contextmanager
@@ -50,3 +55,10 @@ def run_script(db: Database, script: str) -> None:
             statement = ""
     if statement.strip():
         raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
+
+
+def in_chunks(ids: Sequence[T]) -> Iterator[tuple[Sequence[T], str]]:
+    """``ids`` in slices of at most 500, each with its ``?,?,...`` placeholders for ``IN (...)``."""
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        yield chunk, ",".join("?" * len(chunk))

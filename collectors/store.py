@@ -21,7 +21,7 @@ import msgspec
 from sqlite_utils import Database
 
 from collectors.base import Rows
-from collectors.sqlutil import immediate, run_script
+from collectors.sqlutil import immediate, in_chunks, run_script
 from collectors.thread_rows import write_threads
 from collectors.ratelimit import utc_iso
 
@@ -134,8 +134,6 @@ AUTHOR_COLUMNS = (
 )
 THREAD_COLUMNS = ("id", "platform", "root_post_id", "author_id", "title", "url")
 LINK_COLUMNS = ("post_id", "url", "domain")
-
-_CHUNK = 500  # ids per "IN (...)" query, under SQLite's 999-variable floor
 
 class Saved(msgspec.Struct, frozen=True):
     """What one :func:`save_page` call did."""
@@ -296,9 +294,7 @@ def _unique_links(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _count_existing(db: Database, ids: list[str]) -> int:
     found = 0
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         found += db.conn.execute(f"SELECT count(*) FROM posts WHERE id IN ({marks})", chunk).fetchone()[0]
     return found
 

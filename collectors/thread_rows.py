@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-_CHUNK = 500  # ids per "IN (...)" query, under SQLite's 999-variable floor
+from collectors.sqlutil import in_chunks
 
 # Each touched thread's counts, from the posts we hold, read before its row is written so the
 # row is written once a page (an UPDATE after the INSERT wrote every thread row twice and made
@@ -69,9 +69,7 @@ def write_threads(
 def _held_roots(db: Database, tids: list[str]) -> dict[str, str | None]:
     """The threads among ``tids`` that already have a row, with their root post's id."""
     held: dict[str, str | None] = {}
-    for start in range(0, len(tids), _CHUNK):
-        chunk = tids[start:start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(tids):
         held.update(db.conn.execute(f"SELECT id, root_post_id FROM threads WHERE id IN ({marks})", chunk))
     return held
 
