@@ -71,6 +71,17 @@ def post_process(db_path, env: dict[str, str]) -> subprocess.Popen:
     )
 
 
+def kill_while_x_holds(x, db_path, env: dict[str, str], position: int, fault: str) -> None:
+    """Run ``bot post`` with X faulting (``hold``: created, never answered; ``stall``: never
+    received) on post ``position``, SIGKILL it there, then let X go on."""
+    x.fault_on_create(position, fault)
+    process = post_process(db_path, env)
+    assert x.arrived.wait(60), process.communicate(timeout=5)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    x.release()
+
+
 def errors(result) -> list[str]:
     """The error lines ``bot`` printed (log lines go to stderr too)."""
     return [line for line in result.stderr.splitlines() if line.startswith("Error:")]
@@ -128,12 +139,7 @@ def test_a_whole_issue_is_posted_as_previewed_and_a_rerun_makes_no_request(cli_r
 @pytest.mark.parametrize("k", [0, 3, 6])  # the first, a middle and the last post
 def test_killed_after_post_k_then_rerun_posts_the_thread_exactly_once(x, env, shown, db_path, k):
     """SIGKILL while X holds post k+1's answer: it was created, the client never heard."""
-    x.fault_on_create(k + 1, "hold")
-    process = post_process(db_path, env)
-    assert x.arrived.wait(60), process.communicate(timeout=5)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    x.release()
+    kill_while_x_holds(x, db_path, env, k + 1, "hold")
 
     from bot.db import open_db
 
@@ -158,12 +164,7 @@ def test_killed_after_post_k_then_rerun_posts_the_thread_exactly_once(x, env, sh
 
 def test_killed_before_x_received_the_post_sends_it_once(x, env, shown, db_path, no_grace):
     """The held request never reached X: the rerun looks, finds nothing, and sends it."""
-    x.fault_on_create(3, "stall")
-    process = post_process(db_path, env)
-    assert x.arrived.wait(60), process.communicate(timeout=5)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    x.release()
+    kill_while_x_holds(x, db_path, env, 3, "stall")
     assert len(x.tweets) == 2
 
     rerun = post_process(db_path, env)

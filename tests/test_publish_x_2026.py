@@ -5,12 +5,10 @@ we model are in tests/fakes/x_billing.py."""
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 
 from tests.fakes.x_posting import XPostingServer
-from tests.test_publish_x import assert_one_thread, errors, outbox, post, post_process
+from tests.test_publish_x import assert_one_thread, errors, kill_while_x_holds, outbox, post
 from tests.test_publish_x import clock, env, shown, x  # noqa: F401  (the fixtures)
 
 
@@ -139,12 +137,7 @@ def test_an_app_not_enrolled_stops_with_what_to_change(cli_run, x, env, shown, d
 def test_sigkill_with_post_3_unanswered_and_a_20s_lag_posts_the_thread_exactly_once(
         cli_run, x, env, shown, db_path, db, clock):
     x.timeline_lag_seconds = 20.0
-    x.fault_on_create(3, "hold")  # created, never answered
-    process = post_process(db_path, env)
-    assert x.arrived.wait(60), process.communicate(timeout=5)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    x.release()
+    kill_while_x_holds(x, db_path, env, 3, "hold")  # created, never answered
     assert len(x.tweets) == 3
 
     at_once = post(cli_run, env)  # the timeline does not show post 3 yet

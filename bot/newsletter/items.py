@@ -28,7 +28,6 @@ _NAMED_NUMBER = r"^\s*\p{L}[\p{L}\p{N}'’&.-]*(?:\s+\p{L}[\p{L}'’&.-]*){0,4}\
 _NAMED_NUMBER_ENDS = frozenset(":|–—-")  # its separators; a match ends with one and a \s
 
 
-
 def squash(text: str) -> str:
     """Collapse runs of whitespace (including newlines and NBSP) to single spaces."""
     return _SPACE.sub(" ", text).strip()
